@@ -1,0 +1,59 @@
+# The two commands a newcomer needs (see README.md):
+#   make book   set up .venv (once) and build the site into _build/html
+#   make test   set up .venv (once) and run every test: unit tests + pytest --nbval on all notebooks
+# Maintainers:
+#   make regenerate   re-execute the notebooks and store their outputs (the only way to change them)
+#   make linkcheck    check the internal links of the built site
+#   make constraints  re-pin requirements/constraints.txt from .venv after an upgrade
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.course-installed
+# One thread per kernel and two notebooks at a time: reproducible outputs and the
+# fastest suite on 2 cores (measured in benchmarks/). The regeneration command uses the same.
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
+PYTEST_JOBS ?= 2
+
+.PHONY: setup book test unit notebooks regenerate linkcheck constraints clean
+
+setup: $(STAMP)
+
+# Reinstall only when the package definition or the pins change.
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps d2l==0.17.6
+	@touch $(STAMP)
+
+book: setup
+	$(VENV)/bin/jupyter-book build . -W --keep-going
+
+test: setup
+	$(PY) -m pytest -n $(PYTEST_JOBS) --dist loadfile --nbval --nbval-current-env \
+		--nbval-sanitize-with nbval_sanitize.cfg tests chapters
+
+unit: setup
+	$(PY) -m pytest tests
+
+notebooks: setup
+	$(PY) -m pytest -n $(PYTEST_JOBS) --dist loadfile --nbval --nbval-current-env \
+		--nbval-sanitize-with nbval_sanitize.cfg chapters
+
+regenerate: setup
+	$(PY) scripts/notebooks.py run -j $(PYTEST_JOBS)
+
+linkcheck: setup
+	@test -f _build/html/index.html || { echo "no built site: run 'make book' first"; exit 1; }
+	$(VENV)/bin/linkchecker --no-status _build/html/index.html
+
+constraints: setup
+	@{ echo "# Exact versions the stored notebook outputs were produced with (Python 3.11, x86_64)."; \
+	   echo "# Used by the Makefile: pip install -c requirements/constraints.txt -e '.[dev]'."; \
+	   echo "# Regenerate after an upgrade with: make constraints"; \
+	   $(PY) -m pip freeze --exclude-editable | grep -v -i -E '^(course.utils|d2l)([=@ ]|$$)'; } > requirements/constraints.txt
+
+clean:
+	rm -rf _build

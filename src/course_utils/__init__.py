@@ -1,0 +1,100 @@
+"""Helper code of the course *PyTorch foundations*.
+
+The names, call signatures and results follow the d2l package (0.17,
+chapters 3-4), so code written for that book runs after
+``import course_utils as d2l``.  Each helper's docstring names the section of
+the course that introduces it.
+
+Plotting (matplotlib) is imported only when a plot helper is first used, so
+``import course_utils`` costs little more than ``import torch``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .data import (
+    FASHION_MNIST_LABELS,
+    TensorLoader,
+    fashion_mnist_torchvision,
+    get_fashion_mnist_labels,
+    load_array,
+    load_data_fashion_mnist,
+    make_moons,
+    moons_splits,
+    synthetic_data,
+)
+from .fashion_mnist import DatasetError, cache_dir, find_fashion_mnist, read_fashion_mnist
+from .runner import Runner
+from .system import Timer, try_all_gpus, try_gpu
+from .training import (
+    Accumulator,
+    accuracy,
+    binary_accuracy,
+    evaluate_accuracy,
+    evaluate_loss,
+    grad_norms,
+    linreg,
+    sgd,
+    squared_loss,
+    train_ch3,
+    train_epoch_ch3,
+)
+
+__version__ = "0.1.0"
+
+_PLOTTING = (
+    "Animator",
+    "plot",
+    "plot_activation",
+    "plot_decision_boundary",
+    "plot_training_curves",
+    "predict_ch3",
+    "set_figsize",
+    "show_images",
+    "use_svg_display",
+)
+
+__all__ = [
+    "Accumulator",
+    "DatasetError",
+    "FASHION_MNIST_LABELS",
+    "Runner",
+    "TensorLoader",
+    "fashion_mnist_torchvision",
+    "Timer",
+    "accuracy",
+    "binary_accuracy",
+    "cache_dir",
+    "evaluate_accuracy",
+    "evaluate_loss",
+    "find_fashion_mnist",
+    "get_fashion_mnist_labels",
+    "grad_norms",
+    "linreg",
+    "load_array",
+    "load_data_fashion_mnist",
+    "make_moons",
+    "moons_splits",
+    "read_fashion_mnist",
+    "sgd",
+    "squared_loss",
+    "synthetic_data",
+    "train_ch3",
+    "train_epoch_ch3",
+    "try_all_gpus",
+    "try_gpu",
+    *_PLOTTING,
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the plot helpers (and matplotlib) on first use."""
+    if name in _PLOTTING:
+        return getattr(import_module(".plotting", __name__), name)
+    raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
