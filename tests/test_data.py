@@ -1,0 +1,158 @@
+"""Data sets and minibatch iterators (sections 1.2, 1.3, 2.1, 3.5)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import course_utils as d2l
+
+
+def test_synthetic_data_follows_the_model():
+    w, b = torch.tensor([2.0, -3.4]), 4.2
+    X, y = d2l.synthetic_data(w, b, 1000, generator=torch.Generator().manual_seed(0))
+    assert X.shape == (1000, 2) and y.shape == (1000, 1)
+    residual = y.reshape(-1) - (X @ w + b)
+    assert 0.005 < float(residual.std()) < 0.015  # the noise has std 0.01
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True])
+def test_synthetic_data_rejects_bad_sizes(bad):
+    with pytest.raises(ValueError, match="num_examples must be a positive int"):
+        d2l.synthetic_data(torch.tensor([1.0]), 0.0, bad)
+
+
+def test_synthetic_data_rejects_matrix_weights():
+    with pytest.raises(ValueError, match="1-D tensor"):
+        d2l.synthetic_data(torch.ones(2, 2), 0.0, 10)
+
+
+def test_load_array_batches_and_shuffles():
+    X, y = torch.arange(10.0).reshape(10, 1), torch.arange(10)
+    batches = list(d2l.load_array((X, y), 4, is_train=False))
+    assert [len(b[0]) for b in batches] == [4, 4, 2]
+    assert torch.equal(torch.cat([b[1] for b in batches]), y)
+    torch.manual_seed(0)
+    shuffled = torch.cat([b[1] for b in d2l.load_array((X, y), 4)])
+    assert sorted(shuffled.tolist()) == list(range(10)) and not torch.equal(shuffled, y)
+
+
+def test_load_array_rejects_bad_batch_size():
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+        d2l.load_array((torch.zeros(3), torch.zeros(3)), 0)
+
+
+def test_tensor_loader_is_reiterable_and_reshuffles():
+    X, y = torch.arange(100.0), torch.arange(100)
+    loader = d2l.TensorLoader(X, y, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(1))
+    assert len(loader) == 4
+    first = torch.cat([b for _, b in loader])
+    second = torch.cat([b for _, b in loader])
+    assert sorted(first.tolist()) == list(range(100)) == sorted(second.tolist())
+    assert not torch.equal(first, second), "every pass must draw a new shuffle"
+
+
+def test_tensor_loader_is_reproducible_under_a_seed():
+    X, y = torch.arange(50.0), torch.arange(50)
+    runs = []
+    for _ in range(2):
+        loader = d2l.TensorLoader(X, y, 8, shuffle=True, generator=torch.Generator().manual_seed(7))
+        runs.append(torch.cat([b for _, b in loader]))
+    assert torch.equal(runs[0], runs[1])
+    torch.manual_seed(3)
+    a = torch.cat([b for _, b in d2l.TensorLoader(X, y, 8, shuffle=True)])
+    torch.manual_seed(3)
+    b = torch.cat([b for _, b in d2l.TensorLoader(X, y, 8, shuffle=True)])
+    assert torch.equal(a, b), "without a generator, torch.manual_seed makes the order reproducible"
+
+
+def test_tensor_loader_keeps_order_without_shuffle():
+    X, y = torch.arange(10.0), torch.arange(10)
+    batches = list(d2l.TensorLoader(X, y, 3))
+    assert [b.tolist() for _, b in batches] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+
+
+def test_tensor_loader_checks_its_inputs():
+    with pytest.raises(ValueError, match="same number of examples, got 3 and 2"):
+        d2l.TensorLoader(torch.zeros(3), torch.zeros(2), 1)
+    with pytest.raises(TypeError, match="must be tensors"):
+        d2l.TensorLoader([1, 2], torch.zeros(2), 1)
+    with pytest.raises(ValueError, match="resize needs images of shape"):
+        d2l.TensorLoader(torch.zeros(3, 4), torch.zeros(3), 1, resize=8)
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    return d2l.load_data_fashion_mnist(256)
+
+
+def test_load_data_fashion_mnist_batches(fashion):
+    train_iter, test_iter = fashion
+    assert len(train_iter) == 235 and len(test_iter) == 40
+    X, y = next(iter(train_iter))
+    assert X.shape == (256, 1, 28, 28) and X.dtype == torch.float32
+    assert y.shape == (256,) and y.dtype == torch.int64
+    assert float(X.min()) >= 0.0 and float(X.max()) <= 1.0
+    assert sum(len(y) for _, y in test_iter) == 10_000
+    X_test, _ = next(iter(test_iter))
+    X_again, _ = next(iter(test_iter))
+    assert torch.equal(X_test, X_again), "the test split is not shuffled"
+
+
+@pytest.mark.parametrize("resize, shape", [(32, (32, 32)), ((20, 40), (20, 40)), ([14, 14], (14, 14))])
+def test_load_data_fashion_mnist_resize(resize, shape):
+    train_iter, test_iter = d2l.load_data_fashion_mnist(16, resize=resize)
+    X, _ = next(iter(test_iter))
+    assert X.shape == (16, 1, *shape)
+    assert float(X.min()) >= -1e-6 and float(X.max()) <= 1 + 1e-6
+
+
+@pytest.mark.parametrize("resize", [0, -28, 1.5, "28", (28,), (28, 0), True, (28, 28, 1)])
+def test_load_data_fashion_mnist_rejects_bad_resize(resize):
+    with pytest.raises(ValueError, match="resize must be None, a positive int or a pair of positive ints"):
+        d2l.load_data_fashion_mnist(256, resize=resize)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.0, None])
+def test_load_data_fashion_mnist_rejects_bad_batch_size(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        d2l.load_data_fashion_mnist(batch_size)
+
+
+def test_fashion_mnist_labels():
+    assert d2l.get_fashion_mnist_labels(torch.tensor([0, 1, 9])) == ["t-shirt", "trouser", "ankle boot"]
+    with pytest.raises(ValueError, match="labels are 0 to 9, got 10"):
+        d2l.get_fashion_mnist_labels([10])
+    with pytest.raises(ValueError, match="got -1"):
+        d2l.get_fashion_mnist_labels([-1])
+
+
+def test_torchvision_dataset_matches_the_in_memory_split():
+    from torchvision.transforms import ToTensor
+
+    dataset = d2l.fashion_mnist_torchvision(train=False, transform=ToTensor())
+    images, labels = d2l.read_fashion_mnist(train=False)
+    assert len(dataset) == 10_000
+    X, y = dataset[123]
+    assert X.shape == (1, 28, 28) and y == int(labels[123])
+    assert torch.equal((X * 255).round().to(torch.uint8)[0], images[123])
+
+
+def test_make_moons_shapes_and_balance():
+    X, y = d2l.make_moons(101, noise=0.0, generator=torch.Generator().manual_seed(0))
+    assert X.shape == (101, 2) and y.shape == (101, 1) and y.dtype == torch.float32
+    assert int(y.sum()) == 51
+    upper = X[y.reshape(-1) == 0]
+    assert torch.allclose(upper.norm(dim=1), torch.ones(len(upper)), atol=1e-5), "without noise, on the unit circle"
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        d2l.make_moons(10, noise=-0.1)
+
+
+def test_moons_splits_are_reproducible_and_disjoint():
+    a, b = d2l.moons_splits(seed=3), d2l.moons_splits(seed=3)
+    assert {k: len(v[0]) for k, v in a.items()} == {"train": 640, "dev": 160, "test": 200}
+    assert all(torch.equal(a[k][0], b[k][0]) for k in a)
+    c = d2l.moons_splits(seed=4)
+    assert not torch.equal(a["train"][0], c["train"][0])
+    with pytest.raises(ValueError, match="add up to n_samples=1000"):
+        d2l.moons_splits(sizes=(600, 100, 100))
