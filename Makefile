@@ -57,3 +57,21 @@ constraints: setup
 
 clean:
 	rm -rf _build
+
+# Reader-experience checks of the built site (not part of `make test`; run `make book` first).
+#   make browser-test  every page of _toc.yml in headless Chromium: loads, images, Colab links,
+#                      collapsed solutions, search; saves artifacts/chapter_page.png
+#   make colab-test    one notebook run alone, the way Colab runs it (course_utils installed by its setup cell)
+#   make site-test     both
+.PHONY: site-test browser-test colab-test
+
+browser-test: setup
+	@test -f _build/html/index.html || { echo "no built site: run 'make book' first"; exit 1; }
+	$(PY) -m pytest site_tests/test_browser.py
+
+colab-test: setup
+	$(PY) -m pytest site_tests/test_colab_path.py
+
+site-test: setup
+	@test -f _build/html/index.html || { echo "no built site: run 'make book' first"; exit 1; }
+	$(PY) -m pytest site_tests

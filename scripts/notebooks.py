@@ -182,15 +182,22 @@ def run(paths: list[Path], jobs: int) -> int:
     if REPORT.is_file():
         previous = {r["notebook"]: r for r in json.loads(REPORT.read_text()).get("notebooks", [])}
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    versions = _versions()
     for r in results:
         r["executed_at"] = now
+        r["versions"] = versions  # per notebook: rows of earlier runs keep theirs
         previous[r["notebook"]] = r
     order = [str(p.relative_to(ROOT)) for p in chapter_notebooks()]
     rows = [previous[k] for k in order if k in previous]
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps({"generated_at": now, "command": "make regenerate", "jobs": jobs,
                                   "kernel_env": KERNEL_ENV, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                                  "versions": _versions(), "notebooks": rows}, indent=1) + "\n")
+                                  "versions": versions, "notebooks": rows}, indent=1) + "\n")
+    # The book's status page (status.md) is rendered from the report.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import status_page
+
+    status_page.write(ROOT)
     for r in results:
         print(f"{r['status']:6}  {r['seconds']:6.1f} s  {r['notebook']}" + (f"\n        {r['error']}" if r["error"] else ""))
     return 1 if any(r["status"] != "passed" for r in results) else 0

@@ -1,0 +1,125 @@
+"""Fixtures of the site tests: the built book, a local web server, headless Chromium.
+
+These tests are slower than the unit tests and need a built site, a browser
+and (for the Colab-path test) a few dozen seconds of CPU, so they live outside
+``tests/`` and run with ``make site-test`` (after ``make book``).
+
+Settings, all optional (environment variables):
+
+* ``SITE_HTML_DIR``: the built site, default ``_build/html``;
+* ``SITE_TOC``: the table of contents the site was built from, default ``_toc.yml``
+  (point both at a partial build made with ``jupyter-book build --toc``);
+* ``SITE_ARTIFACTS``: where screenshots go, default ``artifacts/``;
+* ``CHROMIUM``, ``CHROMEDRIVER``: default ``/usr/bin/chromium``, ``/usr/bin/chromedriver``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _path(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).resolve() if value else default
+
+
+@pytest.fixture(scope="session")
+def html_dir() -> Path:
+    path = _path("SITE_HTML_DIR", ROOT / "_build" / "html")
+    if not (path / "index.html").is_file():
+        pytest.fail(f"no built site in {path}: run `make book` first (or set SITE_HTML_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def toc_pages() -> list[str]:
+    """Every page of the table of contents (``file`` entries, without suffix), in order."""
+    toc = yaml.safe_load(_path("SITE_TOC", ROOT / "_toc.yml").read_text())
+    pages = [toc["root"].removesuffix(".md").removesuffix(".ipynb")]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"].removesuffix(".md").removesuffix(".ipynb"))
+            for key in ("sections", "chapters", "parts"):
+                walk(entry.get(key, []))
+
+    walk(toc.get("parts", []) + toc.get("chapters", []))
+    return pages
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = _path("SITE_ARTIFACTS", ROOT / "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # The browser drops connections it no longer needs when it leaves a page.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def site_url(html_dir: Path) -> str:
+    """Serve the built site on 127.0.0.1, on a free port, for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Selenium, with a fresh profile and no network but localhost."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    chromedriver = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+    for program in (chromium, chromedriver):
+        if not (Path(program).is_file() or shutil.which(program)):
+            pytest.fail(f"{program} not found: install Debian's chromium and chromium-driver "
+                        "(or set CHROMIUM / CHROMEDRIVER)")
+    profile = tempfile.mkdtemp(prefix="site-test-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1280,1000", f"--user-data-dir={profile}",
+                 # Only the local server is reachable: external resources (the MathJax CDN)
+                 # fail at once instead of waiting for a network that CI may not have.
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
