@@ -78,3 +78,12 @@ def test_runner_error_paths(moons, tmp_path):
                              nn.BCELoss(reduction="none"), d2l.binary_accuracy)
     with pytest.raises(ValueError, match="mean loss of a batch"):
         per_example.train(moons["train"], num_epochs=1)
+
+
+def test_runner_training_emits_no_warning(moons):
+    import warnings
+
+    runner = _runner()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runner.train(moons["train"], moons["dev"], num_epochs=2)

@@ -193,3 +193,16 @@ def test_train_ch3_on_the_gpu(tiny_classification):
     history = d2l.train_ch3(net, [(X, y)], [(X, y)], loss, 2, torch.optim.SGD(net.parameters(), lr=0.5),
                             device=d2l.try_gpu(), animate=False)
     assert next(net.parameters()).is_cuda and len(history["test_acc"]) == 2
+
+
+def test_train_ch3_emits_no_warning(tiny_classification):
+    """Notebooks store stderr: training must not print warnings there."""
+    import warnings
+
+    X, y = tiny_classification
+    net, loss = _softmax_setup()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d2l.train_ch3(net, [(X, y)], [(X, y)], loss, 2, torch.optim.SGD(net.parameters(), lr=0.1), animate=False)
+        W = torch.zeros(4, 3, requires_grad=True)
+        d2l.train_ch3(lambda X: X @ W, [(X, y)], [(X, y)], loss, 1, lambda n: d2l.sgd([W], 0.1, n), animate=False)

@@ -109,7 +109,7 @@ class Runner:
                 loss.backward()
                 self.optimizer.step()
                 n = len(X)
-                total_loss += float(loss) * n
+                total_loss += float(loss.detach()) * n
                 total_score += float(self.metric(outputs.detach(), y)) * n
                 count += n
             if count == 0:

@@ -252,7 +252,9 @@ def train_epoch_ch3(
         else:
             l.sum().backward()
             updater(X.shape[0])
-        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+        # Detached: the running sums need no autograd graph (and float() of a
+        # tensor that requires grad warns in recent torch).
+        metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y), y.numel())
     if metric[2] == 0:
         raise ValueError("train_iter yielded no examples.")
     return metric[0] / metric[2], metric[1] / metric[2]
