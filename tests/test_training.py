@@ -86,7 +86,7 @@ def test_evaluate_accuracy_and_loss(tiny_classification):
 def test_evaluate_loss_reshapes_regression_targets():
     net = nn.Linear(2, 1)
     X, y = torch.randn(5, 2), torch.randn(5)
-    expected = float(((net(X).reshape(-1) - y) ** 2).mean())
+    expected = float(((net(X).reshape(-1) - y) ** 2).mean().detach())
     assert d2l.evaluate_loss(net, [(X, y)], nn.MSELoss(reduction="none")) == pytest.approx(expected, rel=1e-6)
 
 
@@ -120,11 +120,23 @@ def test_train_ch3_accepts_a_plain_function(tiny_classification):
     assert history["test_acc"][-1] > 0.8
 
 
-def test_train_ch3_with_an_animator(tiny_classification):
+def test_train_ch3_with_an_animator(tiny_classification, monkeypatch):
     X, y = tiny_classification
     net, loss = _softmax_setup()
-    history = d2l.train_ch3(net, [(X, y)], [(X, y)], loss, 2, torch.optim.SGD(net.parameters(), lr=0.1))
+    shown = []
+    from course_utils import plotting
+
+    original = plotting.Animator.add
+
+    def add(self, x, y):
+        original(self, x, y)
+        shown.append((self.axes[0].get_title(), self.axes[0].get_xlabel(), len(self.axes[0].get_lines())))
+
+    monkeypatch.setattr(plotting.Animator, "add", add)
+    history = d2l.train_ch3(net, [(X, y)], [(X, y)], loss, 2, torch.optim.SGD(net.parameters(), lr=0.1),
+                            title="softmax regression")
     assert len(history["train_acc"]) == 2
+    assert shown == [("softmax regression", "epoch", 3)] * 2
 
 
 @pytest.mark.parametrize("epochs", [0, -1, 1.5, True])

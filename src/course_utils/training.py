@@ -269,6 +269,7 @@ def train_ch3(
     updater: Updater,
     device: torch.device | str | None = None,
     animate: bool = True,
+    title: str = "Training progress",
 ) -> dict[str, list[float]]:
     """Train ``net`` for ``num_epochs`` and return the per-epoch history.
 
@@ -281,7 +282,7 @@ def train_ch3(
     * it does not hide ``assert``s about the accuracy reached;
     * ``device`` (default: where the model's parameters are) moves the model
       and every batch there;
-    * ``animate=False`` skips the live plot.
+    * ``animate=False`` skips the live plot; ``title`` names it.
 
     Introduced in section 2.2.
     """
@@ -297,7 +298,7 @@ def train_ch3(
 
         animator = Animator(
             xlabel="epoch", xlim=[1, num_epochs], ylim=[0.0, 1.0],
-            legend=["train loss", "train acc", "test acc"],
+            legend=["train loss", "train acc", "test acc"], title=title,
         )
     history: dict[str, list[float]] = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": []}
     for epoch in range(1, num_epochs + 1):
