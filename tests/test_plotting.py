@@ -80,6 +80,9 @@ def test_show_images_grid_and_errors():
     assert len(axes) == 6
     assert [ax.get_title() for ax in axes[:5]] == list("abcde")
     assert not axes[5].get_visible()
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    assert isinstance(axes[0].figure.get_layout_engine(), ConstrainedLayoutEngine), "room for a suptitle"
     with pytest.raises(ValueError, match="7 images do not fit a 2x3 grid"):
         d2l.show_images(torch.rand(7, 28, 28), 2, 3)
     with pytest.raises(ValueError, match="got 1 titles for 2 images"):

@@ -249,7 +249,8 @@ def show_images(
     if titles is not None and len(titles) < len(imgs):
         raise ValueError(f"got {len(titles)} titles for {len(imgs)} images.")
     figsize = (num_cols * scale, num_rows * scale * (1.25 if titles else 1.0))
-    _, axes = _plt().subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    # Constrained layout keeps a figure title (fig.suptitle) clear of the image titles.
+    _, axes = _plt().subplots(num_rows, num_cols, figsize=figsize, squeeze=False, layout="constrained")
     axes = axes.ravel()
     for i, (ax, img) in enumerate(zip(axes, imgs)):
         img = _to_numpy(img)
