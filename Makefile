@@ -15,6 +15,8 @@ STAMP := $(VENV)/.course-installed
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
+# The kernels draw with Jupyter's inline backend whatever the caller's MPLBACKEND.
+export MPLBACKEND := module://matplotlib_inline.backend_inline
 PYTEST_JOBS ?= 2
 
 .PHONY: setup book test unit notebooks regenerate linkcheck constraints clean

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import matplotlib
+
+# The unit tests draw off screen. Set the backend here, not through the
+# environment: the notebook kernels that pytest --nbval starts in the same
+# session inherit the environment and must keep Jupyter's inline backend.
+matplotlib.use("Agg")
 
 import gzip
 import shutil
