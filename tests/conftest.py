@@ -37,6 +37,24 @@ def _close_figures():
 
 
 @pytest.fixture(scope="session")
+def load_script():
+    """Import ``scripts/NAME.py`` as a module (the scripts are not a package)."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(f"course_script_{name}", root / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture(scope="session")
 def real_files() -> dict[str, Path]:
     """The four verified Fashion-MNIST files found on this machine."""
     return fm.find_fashion_mnist(download=False)

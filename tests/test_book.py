@@ -10,10 +10,8 @@ page and that every bibliography entry is cited.  While notebooks of
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -178,12 +176,8 @@ def test_every_bibliography_entry_is_cited(pages):
 # The status page ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def status_page():
-    spec = importlib.util.spec_from_file_location("course_status_page", ROOT / "scripts" / "status_page.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def status_page(load_script):
+    return load_script("status_page")
 
 
 def test_status_page_is_up_to_date_with_the_report(status_page):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
@@ -15,12 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def tools():
-    spec = importlib.util.spec_from_file_location("course_notebook_tools", ROOT / "scripts" / "notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def tools(load_script):
+    return load_script("notebooks")
 
 
 def test_install_source_comes_from_config(tools):
