@@ -156,3 +156,37 @@ def test_moons_splits_are_reproducible_and_disjoint():
     assert not torch.equal(a["train"][0], c["train"][0])
     with pytest.raises(ValueError, match="add up to n_samples=1000"):
         d2l.moons_splits(sizes=(600, 100, 100))
+
+
+def test_validation_split_is_disjoint_complete_and_reproducible():
+    train_idx, val_idx = d2l.fashion_mnist_val_indices(5000, seed=0)
+    assert len(train_idx) == 55000 and len(val_idx) == 5000
+    both = torch.cat([train_idx, val_idx])
+    assert torch.equal(both.sort().values, torch.arange(60000))  # disjoint and covers every image
+    again_train, again_val = d2l.fashion_mnist_val_indices(5000, seed=0)
+    assert torch.equal(again_val, val_idx) and torch.equal(again_train, train_idx)
+    _, other_val = d2l.fashion_mnist_val_indices(5000, seed=1)
+    assert not torch.equal(other_val, val_idx)
+    # Fixed on every machine: the first indices of seed 0 (torch's CPU generator is portable).
+    assert val_idx[:5].tolist() == [1, 3, 47, 49, 80]
+
+
+@pytest.mark.parametrize("val_size, seed, error", [(0, 0, ValueError), (60000, 0, ValueError),
+                                                   (True, 0, ValueError), (100, "0", TypeError)])
+def test_validation_split_rejects_bad_arguments(val_size, seed, error):
+    with pytest.raises(error):
+        d2l.fashion_mnist_val_indices(val_size, seed)
+
+
+def test_load_fashion_mnist_splits_holds_out_the_validation_images():
+    train_iter, val_iter, test_iter = d2l.load_fashion_mnist_splits(256, val_size=5000, seed=0)
+    assert (len(train_iter.X), len(val_iter.X), len(test_iter.X)) == (55000, 5000, 10000)
+    assert train_iter.shuffle and not val_iter.shuffle and not test_iter.shuffle
+    full_train, full_test = d2l.load_data_fashion_mnist(256)
+    _, val_idx = d2l.fashion_mnist_val_indices(5000, seed=0)
+    assert torch.equal(val_iter.X, full_train.X[val_idx]) and torch.equal(val_iter.y, full_train.y[val_idx])
+    assert torch.equal(test_iter.X, full_test.X)
+    X, y = next(iter(val_iter))
+    assert X.shape == (256, 1, 28, 28) and y.dtype == torch.int64
+    # d2l's call is unchanged: two loaders.
+    assert len(d2l.load_data_fashion_mnist(256)) == 2

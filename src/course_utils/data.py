@@ -1,8 +1,9 @@
 """Data sets and minibatch iterators used throughout the course.
 
 * :func:`synthetic_data` and :func:`load_array`: section 1.2 and 1.3.
-* :class:`TensorLoader`, :func:`load_data_fashion_mnist` and
-  :func:`get_fashion_mnist_labels`: section 2.1.
+* :class:`TensorLoader`, :func:`load_data_fashion_mnist`,
+  :func:`get_fashion_mnist_labels`, :func:`fashion_mnist_val_indices` and
+  :func:`load_fashion_mnist_splits`: section 2.1.
 * :func:`make_moons` and :func:`moons_splits`: section 3.5.
 """
 
@@ -21,6 +22,8 @@ __all__ = [
     "FASHION_MNIST_LABELS",
     "TensorLoader",
     "fashion_mnist_torchvision",
+    "fashion_mnist_val_indices",
+    "load_fashion_mnist_splits",
     "get_fashion_mnist_labels",
     "load_array",
     "load_data_fashion_mnist",
@@ -169,7 +172,7 @@ def load_data_fashion_mnist(
     Introduced in section 2.1.
 
     >>> train_iter, test_iter = load_data_fashion_mnist(256)  # doctest: +SKIP
-    >>> X, y = next(iter(train_iter)); X.shape, y.dtype
+    >>> X, y = next(iter(train_iter)); X.shape, y.dtype  # doctest: +SKIP
     (torch.Size([256, 1, 28, 28]), torch.int64)
     """
     _check_positive_int("batch_size", batch_size)
@@ -180,6 +183,68 @@ def load_data_fashion_mnist(
         X = images.unsqueeze(1).to(torch.float32).div_(255.0)
         loaders.append(TensorLoader(X, labels, batch_size, shuffle=train, generator=generator, resize=size))
     return loaders[0], loaders[1]
+
+
+#: Images of the Fashion-MNIST training split.
+FASHION_MNIST_TRAIN_SIZE = 60_000
+
+
+def fashion_mnist_val_indices(val_size: int = 5000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices ``(train_idx, val_idx)`` that split the 60,000 training images in two.
+
+    ``val_idx`` holds ``val_size`` indices drawn without replacement by a
+    generator seeded with ``seed``; ``train_idx`` holds the others.  Both are
+    sorted, disjoint, and together cover ``range(60000)``; the same arguments
+    always give the same split, on every machine.  Introduced in section 2.1.
+
+    >>> train_idx, val_idx = fashion_mnist_val_indices(5000, seed=0)
+    >>> len(train_idx), len(val_idx)
+    (55000, 5000)
+    """
+    _check_positive_int("val_size", val_size)
+    if val_size >= FASHION_MNIST_TRAIN_SIZE:
+        raise ValueError(
+            f"val_size must be smaller than the {FASHION_MNIST_TRAIN_SIZE} training images, got {val_size}."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}.")
+    order = torch.randperm(FASHION_MNIST_TRAIN_SIZE, generator=torch.Generator().manual_seed(seed))
+    return order[val_size:].sort().values, order[:val_size].sort().values
+
+
+def load_fashion_mnist_splits(
+    batch_size: int,
+    val_size: int = 5000,
+    seed: int = 0,
+    resize: int | tuple[int, int] | None = None,
+    generator: torch.Generator | None = None,
+) -> tuple[TensorLoader, TensorLoader, TensorLoader]:
+    """Return ``(train_iter, val_iter, test_iter)``: Fashion-MNIST with a validation split.
+
+    ``val_size`` of the 60,000 training images (chosen by ``seed``, see
+    :func:`fashion_mnist_val_indices`) are held out as ``val_iter``; the other
+    ones form ``train_iter`` (reshuffled every pass); ``test_iter`` is the
+    10,000 test images.  Settings are chosen on ``val_iter``; the test set is
+    looked at once, at the end.  Batches are as in
+    :func:`load_data_fashion_mnist`, which stays d2l's two-loader call.
+    Introduced in section 2.1.
+
+    >>> train_iter, val_iter, test_iter = load_fashion_mnist_splits(256)  # doctest: +SKIP
+    >>> len(train_iter.X), len(val_iter.X), len(test_iter.X)  # doctest: +SKIP
+    (55000, 5000, 10000)
+    """
+    _check_positive_int("batch_size", batch_size)
+    size = _check_resize(resize)
+    train_idx, val_idx = fashion_mnist_val_indices(val_size, seed)
+    images, labels = read_fashion_mnist(train=True)
+    X = images.unsqueeze(1).to(torch.float32).div_(255.0)
+    test_images, test_labels = read_fashion_mnist(train=False)
+    X_test = test_images.unsqueeze(1).to(torch.float32).div_(255.0)
+    return (
+        TensorLoader(X[train_idx], labels[train_idx], batch_size, shuffle=True, generator=generator, resize=size),
+        TensorLoader(X[val_idx], labels[val_idx], batch_size, shuffle=False, resize=size),
+        TensorLoader(X_test, test_labels, batch_size, shuffle=False, resize=size),
+    )
 
 
 def fashion_mnist_torchvision(train: bool, transform: object = None) -> torch_data.Dataset:

@@ -1,0 +1,297 @@
+"""Repeated runs: the same experiment over several seeds, and honest comparisons.
+
+One training run is one sample of a random variable (its initial weights, its
+batch order).  To say that setting A is better than setting B, run both from
+the *same* seeds, take the per-seed differences, and report their mean with a
+95 % Student-t interval for ``n - 1`` degrees of freedom.  When the interval
+contains 0, the data show no difference: that is "no difference shown", not
+"no difference" (a larger experiment might still find one).  Outcomes that
+split into modes (runs stuck on a plateau and runs that escape it) are better
+described by the fraction of runs in each mode, with a Wilson interval.
+
+* :func:`run_seeds`, :func:`t_interval`, :func:`compare_paired`,
+  :func:`wilson_interval`, :func:`mode_fraction` and :func:`plot_runs`:
+  introduced in section 3.5 (and used from section 2.2 on).
+
+>>> a = [0.91, 0.93, 0.92, 0.95, 0.90]
+>>> b = [0.89, 0.92, 0.90, 0.93, 0.90]
+>>> comparison = compare_paired(a, b, "A", "B")
+>>> print(comparison.describe(".3f"))
+A - B = 0.014, 95 % t interval [0.003, 0.025] over 5 paired seeds: A is higher
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+__all__ = [
+    "Interval",
+    "PairedComparison",
+    "compare_paired",
+    "mode_fraction",
+    "plot_runs",
+    "run_seeds",
+    "t_interval",
+    "wilson_interval",
+]
+
+T = TypeVar("T")
+
+
+def _values(name: str, values: Sequence[float], func: str, min_len: int = 2) -> list[float]:
+    """Finite floats from a sequence of numbers (tensors of one element are accepted)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{func}(): {name} must be a sequence of numbers, got {type(values).__name__}.")
+    out = []
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise TypeError(f"{func}(): {name} must hold numbers, got {v!r}.") from None
+        if not math.isfinite(f):
+            raise ValueError(f"{func}(): {name} holds a non-finite value {f}; a run diverged? Fix or drop it first.")
+        out.append(f)
+    if len(out) < min_len:
+        raise ValueError(f"{func}(): {name} needs at least {min_len} values for an interval, got {len(out)}.")
+    return out
+
+
+def _confidence(confidence: float, func: str) -> float:
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        raise ValueError(f"{func}(): confidence must be a number strictly between 0 and 1, got {confidence!r}.")
+    return float(confidence)
+
+
+def _t_quantile(confidence: float, dof: int) -> float:
+    from scipy import stats  # scipy comes with scikit-learn, a dependency of course_utils
+
+    return float(stats.t.ppf(0.5 + confidence / 2, dof))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with a two-sided confidence interval ``[low, high]`` from ``n`` values."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    confidence: float = 0.95
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the closed interval."""
+        return self.low <= value <= self.high
+
+    def format(self, fmt: str = ".3f") -> str:
+        """``"0.912 [0.897, 0.927]"`` with the given number format."""
+        return f"{self.mean:{fmt}} [{self.low:{fmt}}, {self.high:{fmt}}]"
+
+
+def run_seeds(fn: Callable[[int], T], seeds: Sequence[int]) -> list[T]:
+    """Call ``fn(seed)`` for every seed and return the results in the same order.
+
+    ``fn`` must seed everything random it uses from its argument (for example
+    ``torch.manual_seed(seed)`` before building a model), so that two settings
+    run with the same seeds are *paired*.  Introduced in section 3.5.
+
+    >>> run_seeds(lambda seed: seed * 10, [0, 1, 2])
+    [0, 10, 20]
+    """
+    if not callable(fn):
+        raise TypeError(f"run_seeds(): fn must be a function of the seed, got {type(fn).__name__}.")
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"run_seeds(): seeds must be a sequence of ints, got {type(seeds).__name__}.")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("run_seeds(): seeds is empty; give at least one seed, e.g. range(5).")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"run_seeds(): every seed must be an int, got {s!r}.")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"run_seeds(): seeds must be distinct, got {seeds}.")
+    return [fn(int(s)) for s in seeds]
+
+
+def t_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
+    """Mean of ``values`` with a Student-t interval for ``n - 1`` degrees of freedom.
+
+    The half-width is ``t * s / sqrt(n)`` where ``s`` is the sample standard
+    deviation and ``t`` the ``(1 + confidence) / 2`` quantile of Student's t
+    with ``n - 1`` degrees of freedom (2.776 for five values, not 1.96 or 2).
+    Introduced in section 3.5.
+
+    >>> t_interval([1.0, 2.0, 3.0, 4.0, 5.0]).format(".2f")
+    '3.00 [1.04, 4.96]'
+    """
+    xs = _values("values", values, "t_interval")
+    confidence = _confidence(confidence, "t_interval")
+    n = len(xs)
+    mean = sum(xs) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    half = _t_quantile(confidence, n - 1) * sd / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half, n, confidence)
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """The paired difference ``a - b`` of two settings run from the same seeds."""
+
+    name_a: str
+    name_b: str
+    differences: tuple[float, ...]
+    interval: Interval
+
+    @property
+    def mean(self) -> float:
+        """Mean of the per-seed differences ``a - b``."""
+        return self.interval.mean
+
+    @property
+    def shown(self) -> bool:
+        """True when the interval excludes 0, i.e. the data show a difference."""
+        return not self.interval.contains(0.0)
+
+    def verdict(self) -> str:
+        """``"A is higher"``, ``"A is lower"`` or ``"no difference shown"``.
+
+        "No difference shown" means the interval contains 0: these runs cannot
+        tell the two settings apart.  It does *not* mean that they are equal.
+        """
+        if not self.shown:
+            return "no difference shown"
+        return f"{self.name_a} is {'higher' if self.mean > 0 else 'lower'}"
+
+    def describe(self, fmt: str = ".3f") -> str:
+        """One line: the mean difference, its interval, the number of seeds and the verdict."""
+        iv = self.interval
+        pct = f"{100 * iv.confidence:g} %"
+        return (
+            f"{self.name_a} - {self.name_b} = {iv.mean:{fmt}}, {pct} t interval "
+            f"[{iv.low:{fmt}}, {iv.high:{fmt}}] over {iv.n} paired seeds: {self.verdict()}"
+        )
+
+
+def compare_paired(
+    a: Sequence[float], b: Sequence[float], name_a: str = "A", name_b: str = "B", confidence: float = 0.95
+) -> PairedComparison:
+    """Compare two settings run from the same seeds: ``a[i]`` and ``b[i]`` share seed ``i``.
+
+    Returns the mean of the differences ``a[i] - b[i]`` with a Student-t
+    interval (``n - 1`` degrees of freedom); :meth:`PairedComparison.verdict`
+    says "no difference shown" when the interval contains 0.  Pairing removes
+    the seed-to-seed variation that both settings share, so it detects smaller
+    differences than comparing two separate means.  Introduced in section 3.5.
+
+    >>> compare_paired([0.9, 0.8, 0.85], [0.9, 0.81, 0.84], "wide", "narrow").verdict()
+    'no difference shown'
+    """
+    xa = _values("a", a, "compare_paired")
+    xb = _values("b", b, "compare_paired")
+    if len(xa) != len(xb):
+        raise ValueError(
+            f"compare_paired(): a and b must hold one value per seed, got {len(xa)} and {len(xb)} values; "
+            "run both settings with the same seeds."
+        )
+    for label, name in (("name_a", name_a), ("name_b", name_b)):
+        if not isinstance(name, str):
+            raise TypeError(f"compare_paired(): {label} must be a str, got {type(name).__name__}.")
+    diffs = tuple(x - y for x, y in zip(xa, xb))
+    return PairedComparison(name_a, name_b, diffs, t_interval(diffs, confidence))
+
+
+def wilson_interval(k: int, n: int, confidence: float = 0.95) -> Interval:
+    """The fraction ``k / n`` with Wilson's score interval (stays inside ``[0, 1]``).
+
+    Use it for counts such as "runs that left the plateau": with 5 of 5 runs
+    the interval is still wide, which is the honest answer.
+    Introduced in section 3.5.
+
+    >>> wilson_interval(5, 5).format(".2f")
+    '1.00 [0.57, 1.00]'
+    """
+    for label, v in (("k", k), ("n", n)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"wilson_interval(): {label} must be an int, got {v!r}.")
+    if n <= 0 or not 0 <= k <= n:
+        raise ValueError(f"wilson_interval(): need 0 <= k <= n and n > 0, got k={k}, n={n}.")
+    confidence = _confidence(confidence, "wilson_interval")
+    from scipy import stats
+
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = k / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), int(n), confidence)
+
+
+def mode_fraction(values: Sequence[float], threshold: float, confidence: float = 0.95) -> Interval:
+    """Fraction of ``values`` strictly above ``threshold``, with a Wilson interval.
+
+    For bimodal outcomes: e.g. the fraction of runs whose dev accuracy left a
+    plateau at 0.88, ``mode_fraction(dev_acc, 0.9)``. Introduced in section 3.5.
+
+    >>> mode_fraction([0.88, 0.99, 0.88, 0.98], 0.9).mean
+    0.5
+    """
+    xs = _values("values", values, "mode_fraction", min_len=1)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold):
+        raise TypeError(f"mode_fraction(): threshold must be a finite number, got {threshold!r}.")
+    return wilson_interval(sum(x > threshold for x in xs), len(xs), confidence)
+
+
+def plot_runs(
+    groups: Mapping[str, Sequence[float]],
+    ax: Any = None,
+    ylabel: str = "",
+    title: str = "",
+    limits: tuple[float, float] | None = (0.0, 1.0),
+    jitter: float = 0.12,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> Any:
+    """Every run as a point, with the mean and its t interval, one column per group.
+
+    Points are spread sideways by a small seeded jitter so that equal values do
+    not hide each other.  ``limits`` is the metric's range (``(0, 1)`` for an
+    accuracy; ``None`` for an unbounded metric such as a loss): the interval
+    and the axis are clipped to it, so an error bar never claims an accuracy
+    above 1.  Returns the ``Axes``.  Introduced in section 3.5.
+    """
+    import numpy as np
+
+    from .plotting import _plt
+
+    if not isinstance(groups, Mapping) or not groups:
+        raise TypeError("plot_runs(): groups must be a non-empty mapping of name -> values, e.g. {'lr 0.2': [...]}.")
+    if ax is None:
+        _, ax = _plt().subplots(figsize=(1.2 + 1.1 * len(groups), 3.2), layout="constrained")
+    rng = np.random.default_rng(seed)
+    for i, (name, values) in enumerate(groups.items()):
+        xs = _values(f"groups[{name!r}]", values, "plot_runs", min_len=1)
+        offsets = rng.uniform(-jitter, jitter, len(xs))
+        ax.scatter(i + offsets, xs, s=16, alpha=0.6, color="tab:blue", zorder=2,
+                   label="one run" if i == 0 else None)
+        if len(xs) >= 2:
+            iv = t_interval(xs, confidence)
+            low, high = iv.low, iv.high
+            if limits is not None:
+                low, high = max(low, limits[0]), min(high, limits[1])
+            ax.errorbar([i + 0.3], [iv.mean], yerr=[[iv.mean - low], [high - iv.mean]], fmt="s", color="black",
+                        capsize=4, zorder=3, label=f"mean, {100 * confidence:g} % t interval" if i == 0 else None)
+    ax.set_xticks(range(len(groups)), list(groups))
+    ax.set_xlim(-0.5, len(groups) - 0.3)
+    if limits is not None:
+        lo, hi = ax.get_ylim()
+        span = limits[1] - limits[0]
+        ax.set_ylim(max(lo, limits[0] - 0.02 * span), min(hi, limits[1] + 0.02 * span))
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, axis="y")
+    ax.legend(loc="best", fontsize="small")
+    return ax
