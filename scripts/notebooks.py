@@ -178,6 +178,16 @@ def run(paths: list[Path], jobs: int) -> int:
     os.environ.update(KERNEL_ENV)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(_execute, [str(p) for p in paths]))
+    # Several runs of single notebooks may finish at once: update the report one at a time.
+    import fcntl
+
+    REPORT.parent.mkdir(exist_ok=True)
+    with open(REPORT.parent / ".notebooks.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _write_report(results, jobs)
+
+
+def _write_report(results: list[dict], jobs: int) -> int:
     previous = {}
     if REPORT.is_file():
         previous = {r["notebook"]: r for r in json.loads(REPORT.read_text()).get("notebooks", [])}
@@ -189,7 +199,6 @@ def run(paths: list[Path], jobs: int) -> int:
         previous[r["notebook"]] = r
     order = [str(p.relative_to(ROOT)) for p in chapter_notebooks()]
     rows = [previous[k] for k in order if k in previous]
-    REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps({"generated_at": now, "command": "make regenerate", "jobs": jobs,
                                   "kernel_env": KERNEL_ENV, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                                   "versions": versions, "notebooks": rows}, indent=1) + "\n")

@@ -96,5 +96,12 @@ def test_stored_notebooks_follow_the_conventions(tools, path):
         for o in c.outputs:
             if "image/png" in o.get("data", {}):
                 assert c.metadata.get("mystnb", {}).get("image", {}).get("alt"), "figures need alt text"
+        if "nbval-ignore-output" in tags:
+            # Only machine-dependent results (timings) may escape the comparison.
+            printed = "".join(o.get("text", "") for o in c.outputs if o.output_type == "stream")
+            assert all(line.startswith("Measured on this machine:") for line in printed.splitlines()), (
+                "a cell tagged nbval-ignore-output may only print lines starting with 'Measured on this machine:'"
+            )
+            assert not any("image/png" in o.get("data", {}) for o in c.outputs), "figures are compared; not here"
         lines = [line.rstrip() for line in c.source.splitlines() if line.strip()]
         assert not (lines and lines[-1].endswith(";")), "no trailing semicolons (see CONTRIBUTING.md)"
