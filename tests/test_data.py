@@ -23,7 +23,7 @@ def test_synthetic_data_rejects_bad_sizes(bad):
 
 
 def test_synthetic_data_rejects_matrix_weights():
-    with pytest.raises(ValueError, match="1-D tensor"):
+    with pytest.raises(ValueError, match="one weight per feature"):
         d2l.synthetic_data(torch.ones(2, 2), 0.0, 10)
 
 
@@ -190,3 +190,10 @@ def test_load_fashion_mnist_splits_holds_out_the_validation_images():
     assert X.shape == (256, 1, 28, 28) and y.dtype == torch.int64
     # d2l's call is unchanged: two loaders.
     assert len(d2l.load_data_fashion_mnist(256)) == 2
+
+
+def test_synthetic_data_takes_a_column_of_weights_as_d2l_does():
+    w = torch.arange(1.0, 4.0)
+    X1, y1 = d2l.synthetic_data(w, 0.5, 50, generator=torch.Generator().manual_seed(3))
+    X2, y2 = d2l.synthetic_data(w.reshape(-1, 1), 0.5, 50, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(X1, X2) and torch.equal(y1, y2) and y2.shape == (50, 1)

@@ -29,6 +29,7 @@ from .data import (
 )
 from .display import glue
 from .fashion_mnist import DatasetError, cache_dir, find_fashion_mnist, read_fashion_mnist
+from .monitor import TrainingRecorder
 from .repeats import (
     Interval,
     PairedComparison,
@@ -79,6 +80,7 @@ __all__ = [
     "TensorLoader",
     "fashion_mnist_torchvision",
     "Timer",
+    "TrainingRecorder",
     "accuracy",
     "binary_accuracy",
     "cache_dir",

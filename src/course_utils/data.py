@@ -50,16 +50,24 @@ def synthetic_data(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Generate ``y = Xw + b + noise`` with ``X ~ N(0, 1)`` and noise ``~ N(0, 0.01^2)``.
 
-    Returns ``X`` of shape ``(num_examples, len(w))`` and ``y`` of shape
-    ``(num_examples, 1)``.  Introduced in section 1.2.
+    ``w`` is a vector of ``d`` weights, of shape ``(d,)`` or ``(d, 1)`` (d2l's
+    section 4.5 passes a column).  Returns ``X`` of shape
+    ``(num_examples, d)`` and ``y`` of shape ``(num_examples, 1)``.
+    Introduced in section 1.2.
 
     >>> X, y = synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 1000)
     >>> X.shape, y.shape
     (torch.Size([1000, 2]), torch.Size([1000, 1]))
+    >>> synthetic_data(torch.ones((200, 1)) * 0.01, 0.05, 20)[0].shape
+    torch.Size([20, 200])
     """
     w = torch.as_tensor(w, dtype=torch.float32)
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w.reshape(-1)
     if w.ndim != 1:
-        raise ValueError(f"w must be a 1-D tensor of weights, got shape {tuple(w.shape)}.")
+        raise ValueError(
+            f"synthetic_data(): w must hold one weight per feature, shape (d,) or (d, 1), got shape {tuple(w.shape)}."
+        )
     _check_positive_int("num_examples", num_examples)
     X = torch.normal(0.0, 1.0, (num_examples, len(w)), generator=generator)
     y = X @ w + b
