@@ -147,3 +147,73 @@ def test_custom_updater_matches_d2l(subset: tuple[torch.Tensor, torch.Tensor]) -
     for name, p_a, p_b in zip("Wb", params_a, params_b):
         torch.testing.assert_close(p_a.detach(), p_b.detach(), rtol=RTOL, atol=ATOL, msg=f"parameter {name} differs")
     assert result_a[1] > 0.5, "the model did not learn: the comparison would be vacuous"
+
+
+def _weight_decay_run(lib: types.ModuleType, lambd: float, data: dict) -> tuple[float, float, float]:
+    """d2l 0.17 section 4.5's from-scratch training (l2_penalty, linreg, squared_loss, sgd),
+    written with the book's calls on ``lib`` (d2l or course_utils); returns
+    (train loss, test loss, |w|) after the epochs."""
+    w = data["w0"].clone().requires_grad_(True)
+    b = torch.zeros(1, requires_grad=True)
+
+    def net(X: torch.Tensor) -> torch.Tensor:
+        return lib.linreg(X, w, b)
+
+    def l2_penalty(w: torch.Tensor) -> torch.Tensor:
+        return torch.sum(w.pow(2)) / 2
+
+    loss = lib.squared_loss
+    train_iter = lib.load_array(data["train"], 5, is_train=False)
+    test_iter = lib.load_array(data["test"], 5, is_train=False)
+    for _ in range(20):
+        for X, y in train_iter:
+            l = loss(net(X), y) + lambd * l2_penalty(w)
+            l.sum().backward()
+            lib.sgd([w, b], 0.003, 5)
+    return lib.evaluate_loss(net, train_iter, loss), lib.evaluate_loss(net, test_iter, loss), float(w.detach().norm())
+
+
+@pytest.mark.parametrize("lambd", [0.0, 3.0])
+def test_weight_decay_from_scratch_matches_d2l(lambd: float) -> None:
+    """The book's section 4.5 (d = 200, 20 training examples) gives the same numbers with both packages."""
+    gen = torch.Generator().manual_seed(0)
+    true_w, true_b = torch.ones((200, 1)) * 0.01, 0.05  # a column of weights, as the book passes it
+    train = course_utils.synthetic_data(true_w, true_b, 20, generator=gen)
+    test = course_utils.synthetic_data(true_w, true_b, 100, generator=gen)
+    data = {"train": train, "test": test, "w0": torch.normal(0, 1, size=(200, 1), generator=gen)}
+    ours = _weight_decay_run(course_utils, lambd, data)
+    theirs = _weight_decay_run(d2l, lambd, data)
+    assert ours == pytest.approx(theirs, rel=1e-5)
+    # d2l's own synthetic_data accepts the same column; ours gives the same shapes.
+    X_d2l, y_d2l = d2l.synthetic_data(true_w, true_b, 20)
+    assert X_d2l.shape == train[0].shape and y_d2l.shape == train[1].shape
+    if lambd:
+        assert ours[2] < 0.5 * _weight_decay_run(course_utils, 0.0, data)[2], "weight decay must shrink w"
+
+
+def test_book_calls_of_sections_4_4_and_4_6_run() -> None:
+    """d2l 4.4's Animator/evaluate_loss/train_epoch_ch3 calls and 4.6's train_ch3 call, as written in the book."""
+    animator = course_utils.Animator(xlabel="epoch", ylabel="loss", yscale="log", xlim=[1, 3],
+                                     ylim=[1e-3, 1e2], legend=["train", "test"])
+    torch.manual_seed(0)
+    features = torch.randn(40, 4)
+    labels = features @ torch.tensor([[1.0], [-2.0], [0.5], [0.0]]) + 0.1
+    net = nn.Sequential(nn.Linear(4, 1, bias=False))
+    loss = nn.MSELoss(reduction="none")
+    train_iter = course_utils.load_array((features[:20], labels[:20]), 10)
+    test_iter = course_utils.load_array((features[20:], labels[20:]), 10, is_train=False)
+    trainer = torch.optim.SGD(net.parameters(), lr=0.01)
+    for epoch in range(3):
+        course_utils.train_epoch_ch3(net, train_iter, loss, trainer)
+        animator.add(epoch + 1, (course_utils.evaluate_loss(net, train_iter, loss),
+                                 course_utils.evaluate_loss(net, test_iter, loss)))
+    assert len(animator.Y) == 2 and len(animator.Y[0]) == 3 and animator.Y[0][-1] < animator.Y[0][0]
+    # Section 4.6: the two-hidden-layer MLP with dropout, trained by train_ch3 with the book's call.
+    X = torch.rand(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2),
+                        nn.Linear(256, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+    it = course_utils.TensorLoader(X, y, 16, shuffle=True)
+    history = course_utils.train_ch3(mlp, it, it, nn.CrossEntropyLoss(reduction="none"), 2,
+                                     torch.optim.SGD(mlp.parameters(), lr=0.5))
+    assert len(history["test_acc"]) == 2
