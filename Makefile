@@ -30,6 +30,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps d2l==0.17.6
 	@touch $(STAMP)
 
+# Also writes the offline pack _build/html/offline/pytorch-foundations.zip (_ext/course_site.py).
 book: setup
 	$(VENV)/bin/jupyter-book build . -W --keep-going
 
@@ -61,15 +62,18 @@ clean:
 	rm -rf _build
 
 # Reader-experience checks of the built site (not part of `make test`; run `make book` first).
-#   make browser-test  every page of _toc.yml in headless Chromium: loads, images, Colab links,
-#                      collapsed solutions, search; saves artifacts/chapter_page.png
+#   make browser-test  every page of _toc.yml in headless Chromium with no network but 127.0.0.1:
+#                      no request leaves the machine, every formula rendered (no TeX left as text),
+#                      Chinese glossary terms drawn with real glyphs, the "Verified" notes, images,
+#                      Colab links, collapsed solutions, search; the offline pack opened from disk;
+#                      saves one screenshot per chapter in artifacts/screenshots/
 #   make colab-test    one notebook run alone, the way Colab runs it (course_utils installed by its setup cell)
 #   make site-test     both
 .PHONY: site-test browser-test colab-test
 
 browser-test: setup
 	@test -f _build/html/index.html || { echo "no built site: run 'make book' first"; exit 1; }
-	$(PY) -m pytest site_tests/test_browser.py
+	$(PY) -m pytest -rP site_tests/test_browser.py site_tests/test_offline_pack.py
 
 colab-test: setup
 	$(PY) -m pytest site_tests/test_colab_path.py

@@ -11,6 +11,13 @@ Settings, all optional (environment variables):
   (point both at a partial build made with ``jupyter-book build --toc``);
 * ``SITE_ARTIFACTS``: where screenshots go, default ``artifacts/``;
 * ``CHROMIUM``, ``CHROMEDRIVER``: default ``/usr/bin/chromium``, ``/usr/bin/chromedriver``.
+
+The browser can reach nothing but the local server: every host name except
+127.0.0.1 fails to resolve (``--host-resolver-rules``) and every other request
+goes to a proxy on a closed local port (``--proxy-server``), so it fails at
+once, even one to a bare IP address.  Chromium's performance log records every
+request a page *attempts* (``Network.requestWillBeSent``), blocked or not, and
+the tests fail on any that is not to 127.0.0.1 or a ``file:``/``data:`` URL.
 """
 
 from __future__ import annotations
@@ -93,9 +100,23 @@ def site_url(html_dir: Path) -> str:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium driven by Selenium, with a fresh profile and no network but localhost."""
+#: Command-line flags of every Chromium the tests start.
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run", "--window-size=1280,1000",
+    # Only the local server is reachable: no other host name resolves, and any
+    # other request (even to an IP address) goes to a proxy on a closed port.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1",
+)
+
+
+def start_chromium(env: dict[str, str] | None = None):
+    """Headless Chromium driven by Selenium, with a fresh profile; call ``.quit()`` when done.
+
+    ``env`` replaces the environment of the browser (e.g. a FONTCONFIG_FILE).
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -108,18 +129,60 @@ def browser():
     profile = tempfile.mkdtemp(prefix="site-test-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1000", f"--user-data-dir={profile}",
-                 # Only the local server is reachable: external resources (the MathJax CDN)
-                 # fail at once instead of waiting for a network that CI may not have.
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    # "performance" holds the DevTools network events: every request a page attempts.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver, env=env), options=options)
     driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    driver.profile_dir = profile
+    return driver
+
+
+def stop_chromium(driver) -> None:
+    driver.quit()
+    shutil.rmtree(driver.profile_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium with a fresh profile and no network but 127.0.0.1 (see above)."""
+    driver = start_chromium()
     try:
         yield driver
     finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        stop_chromium(driver)
+
+
+@pytest.fixture(autouse=True)
+def no_request_leaves_the_machine(request):
+    """In every test that uses the browser: fail if a page it opened tried to reach another host."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    from offline_checks import attempted_requests, non_local
+
+    driver = request.getfixturevalue("browser")
+    attempted_requests(driver)
+    yield
+    outside = non_local(attempted_requests(driver))
+    if outside:
+        pytest.fail("requests to other hosts:\n" + "\n".join(outside))
+
+
+@pytest.fixture(scope="session")
+def toc_chapters() -> list[tuple[str, list[str]]]:
+    """Every chapter of the table of contents: its page and the pages of its sections."""
+    toc = yaml.safe_load(_path("SITE_TOC", ROOT / "_toc.yml").read_text())
+    chapters = []
+
+    def strip(name: str) -> str:
+        return name.removesuffix(".md").removesuffix(".ipynb")
+
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        for chapter in part.get("chapters", []):
+            if chapter.get("sections"):
+                chapters.append((strip(chapter["file"]),
+                                 [strip(s["file"]) for s in chapter["sections"] if "file" in s]))
+    return chapters

@@ -1,0 +1,223 @@
+"""Local Sphinx extension of the course site: what makes it work offline and say what was verified.
+
+Registered in ``_config.yml`` (``sphinx: local_extensions``).  It does three things:
+
+1. **"Verified" note.**  Under the title of every page built from a notebook it
+   inserts when the notebook's stored outputs were last produced and checked,
+   with which versions of Python, torch and ``course_utils``, how long the
+   notebook ran, and a link to the status page.  All of it is read from
+   ``reports/notebooks.json`` (written by ``make regenerate``) at build time;
+   a notebook without an entry there is a build warning (an error under ``-W``).
+2. **No Thebe from a CDN.**  sphinx-thebe (always loaded by Jupyter Book 1.x)
+   puts ``const THEBE_JS_URL = "https://unpkg.com/..."`` and ``sphinx-thebe.js``
+   on every page, although the course does not enable Thebe.  They are dropped
+   from the pages, so nothing on a page can fetch a script from another host.
+   MathJax itself comes from the ``sphinx-mathjax-offline`` package (see
+   ``_config.yml``), copied into ``_static/mathjax``.
+3. **Offline pack.**  When an HTML build finishes, it writes
+   ``offline/pytorch-foundations.zip`` into the built site: the whole site
+   (under ``site/``), every notebook of the table of contents (under
+   ``notebooks/``), a ``README.txt`` and an ``index.html`` that opens the site.
+   It opens from the unpacked folder without a server (``file://``).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PACK_DIR = "offline"
+PACK_NAME = "pytorch-foundations.zip"
+#: Inside the archive everything lives in one folder, so unpacking makes no mess.
+PACK_ROOT = "pytorch-foundations"
+#: Fixed timestamp of every archive member: the same site gives the same archive.
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+# --- 1. the "Verified" note -------------------------------------------------------------------
+
+def _report_path(app: Sphinx) -> Path:
+    return Path(app.srcdir) / app.config.course_verified_report
+
+
+def _load_report(app: Sphinx) -> dict:
+    path = _report_path(app)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _utc(timestamp: str) -> str:
+    moment = datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _status_link(app: Sphinx, docname: str) -> addnodes.pending_xref:
+    target = "/" + app.config.course_status_doc
+    xref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target,
+                                 refexplicit=True, refwarn=True, refdoc=docname)
+    xref += nodes.inline("", "status page", classes=["xref", "std", "std-doc"])
+    return xref
+
+
+def _verified_node(app: Sphinx, docname: str, entry: dict | None, report: dict) -> nodes.container:
+    box = nodes.container(classes=["course-verified"])
+    para = nodes.paragraph()
+    box += para
+    if entry is None:
+        box["classes"].append("course-verified-missing")
+        para += nodes.strong("", "Not verified yet: ")
+        para += nodes.Text(f"{app.config.course_verified_report} has no record of this notebook "
+                           "(run make regenerate). See the ")
+        para += _status_link(app, docname)
+        para += nodes.Text(".")
+        return box
+    versions = {**report.get("versions", {}), **(entry.get("versions") or {})}
+    status = entry.get("status", "unknown")
+    executed = entry.get("executed_at") or report.get("generated_at")
+    when = _utc(executed) if executed else "an unrecorded date"
+    if status != "passed":
+        box["classes"].append("course-verified-failed")
+    para += nodes.strong("", "Verified: " if status == "passed" else f"Not verified ({status}): ")
+    para += nodes.Text("outputs produced and checked on " if status == "passed" else "last run on ")
+    para += nodes.inline("", when, classes=["course-verified-date"])
+    para += nodes.Text(" with Python ")
+    para += nodes.literal("", versions.get("python", "?"))
+    para += nodes.Text(", torch ")
+    para += nodes.literal("", versions.get("torch", "?"))
+    para += nodes.Text(" and course_utils ")
+    para += nodes.literal("", versions.get("course_utils", "?"))
+    seconds = entry.get("seconds")
+    para += nodes.Text(f"; the notebook ran in {seconds:.1f} s. " if isinstance(seconds, (int, float))
+                       else ". ")
+    para += nodes.Text("Details on the ")
+    para += _status_link(app, docname)
+    para += nodes.Text(".")
+    return box
+
+
+def add_verified_note(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    docname = env.docname
+    source = Path(env.doc2path(docname))
+    if source.suffix != ".ipynb":
+        return
+    env.note_dependency(str(_report_path(app)))  # re-read the page when the report changes
+    report = _load_report(app)
+    relative = source.resolve().relative_to(Path(app.srcdir).resolve()).as_posix()
+    entry = next((e for e in report.get("notebooks", []) if e.get("notebook") == relative), None)
+    if entry is None:
+        logger.warning("%s: no entry in %s, so its page cannot say when it was verified "
+                       "(run make regenerate)", relative, app.config.course_verified_report,
+                       type="course", subtype="unverified", location=docname)
+    note = _verified_node(app, docname, entry, report)
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is not None and section.children and isinstance(section[0], nodes.title):
+        section.insert(1, note)
+    else:
+        doctree.insert(0, note)
+
+
+# --- 2. no Thebe scripts from a CDN -----------------------------------------------------------
+
+def _is_thebe_script(script) -> bool:
+    filename = getattr(script, "filename", None) or ""
+    body = (getattr(script, "attributes", None) or {}).get("body", "")
+    return "sphinx-thebe.js" in str(filename) or "THEBE_JS_URL" in body
+
+
+def drop_thebe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"] if not _is_thebe_script(s)]
+
+
+# --- 3. the offline pack ----------------------------------------------------------------------
+
+README = """\
+PyTorch foundations: the course site and its notebooks, for reading offline.
+
+  index.html   open it in a browser: it opens site/index.html (no server needed)
+  site/        the whole course site; maths, search and figures work without a network
+  notebooks/   every notebook of the course, with its stored outputs
+
+To run a notebook you need Python, PyTorch and the course's helper package
+course_utils: the notebook's first cell installs course_utils from the course
+repository ({repository}) when it is missing, which needs a network once.
+"""
+
+REDIRECT = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="0; url=site/index.html">
+<title>PyTorch foundations (offline)</title></head>
+<body><p><a href="site/index.html">Open the course site</a>.
+The notebooks are in the <a href="notebooks/">notebooks</a> folder.</p></body></html>
+"""
+
+
+def _write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(f"{PACK_ROOT}/{name}", date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def build_offline_pack(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    target = outdir / PACK_DIR / PACK_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    notebooks = sorted(Path(app.env.doc2path(d)) for d in app.env.found_docs
+                       if Path(app.env.doc2path(d)).suffix == ".ipynb")
+    srcdir = Path(app.srcdir).resolve()
+    repository = (app.config.html_theme_options or {}).get("repository_url", "") or "see the site"
+    partial = target.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        _write(archive, "index.html", REDIRECT.encode())
+        _write(archive, "README.txt", README.format(repository=repository).encode())
+        for path in sorted(p for p in outdir.rglob("*") if p.is_file()):
+            relative = path.relative_to(outdir)
+            if relative.parts[0] == PACK_DIR:
+                continue
+            data = path.read_bytes()
+            if relative.as_posix() == f"{app.config.root_doc}.html":
+                # In the pack, the "download the offline pack" link points at the pack's README.
+                data = data.replace(f'href="{PACK_DIR}/{PACK_NAME}"'.encode(), b'href="../README.txt"')
+            _write(archive, f"site/{relative.as_posix()}", data)
+        for notebook in notebooks:
+            _write(archive, f"notebooks/{notebook.resolve().relative_to(srcdir).as_posix()}",
+                   notebook.read_bytes())
+    partial.replace(target)
+    size = target.stat().st_size / 2**20
+    logger.info("offline pack: %s (%.1f MiB, %d notebooks)", target.relative_to(outdir), size, len(notebooks))
+
+
+def add_static_path(app: Sphinx) -> None:
+    static = str(Path(__file__).with_name("static"))
+    if static not in app.config.html_static_path:
+        app.config.html_static_path.append(static)
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("course_verified_report", "reports/notebooks.json", "env")
+    app.add_config_value("course_status_doc", "status", "env")
+    app.connect("builder-inited", add_static_path)
+    app.add_css_file("course_site.css")
+    app.connect("doctree-read", add_verified_note)
+    app.connect("html-page-context", drop_thebe_scripts, priority=900)
+    # After sphinx-mathjax-offline (priority 500) has copied MathJax into _static.
+    app.connect("build-finished", build_offline_pack, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
