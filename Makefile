@@ -34,12 +34,13 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 book: setup
 	$(VENV)/bin/jupyter-book build . -W --keep-going
 
+# The docstring examples of course_utils run as tests too (--doctest-modules src/course_utils).
 test: setup
 	$(PY) -m pytest -n $(PYTEST_JOBS) --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with nbval_sanitize.cfg tests chapters
+		--nbval-sanitize-with nbval_sanitize.cfg --doctest-modules tests src/course_utils chapters
 
 unit: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest --doctest-modules tests src/course_utils
 
 notebooks: setup
 	$(PY) -m pytest -n $(PYTEST_JOBS) --dist loadfile --nbval --nbval-current-env \

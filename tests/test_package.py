@@ -73,3 +73,32 @@ def test_version_matches_the_package_metadata():
     from importlib.metadata import version
 
     assert version("course_utils") == course_utils.__version__
+
+
+PUBLIC_CALLABLES = sorted(n for n in course_utils.__all__ if callable(getattr(course_utils, n)))
+
+
+@pytest.mark.parametrize("name", PUBLIC_CALLABLES)
+def test_every_public_helper_has_an_example_and_names_its_section(name):
+    doc = inspect.getdoc(getattr(course_utils, name)) or ""
+    assert ">>>" in doc, f"{name}: the docstring needs one example (run as a doctest by make test)"
+    assert "section" in doc.lower(), f"{name}: the docstring must name the section that introduces it"
+
+
+def test_lazy_plot_names_are_the_plotting_module_s():
+    from course_utils import plotting
+
+    assert set(course_utils._PLOTTING) == set(plotting.__all__)
+
+
+def test_every_module_s_all_is_exported():
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(course_utils.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"course_utils.{info.name}")
+        missing = set(getattr(module, "__all__", [])) - set(course_utils.__all__)
+        missing -= {"DEBIAN_FASHION_MNIST_DIR", "FASHION_MNIST_FILES", "FASHION_MNIST_MIRRORS", "GLUE_MIME_PREFIX"}
+        assert not missing, f"course_utils.{info.name} defines {sorted(missing)} but the package does not export them"

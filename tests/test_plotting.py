@@ -34,9 +34,13 @@ def test_set_figsize():
     try:
         d2l.set_figsize((4, 3))
         assert list(matplotlib.rcParams["figure.figsize"]) == [4, 3]
-        with pytest.raises(ValueError, match="positive inches"):
+        assert list(d2l.plot([1.0, 2.0]).figure.get_size_inches()) == [4, 3]  # plot() honours it
+        with pytest.raises(ValueError, match=r"set_figsize\(\): figsize must be a finite number > 0"):
             d2l.set_figsize((0, 3))
+        with pytest.raises(TypeError, match="a \\(width, height\\) pair"):
+            d2l.set_figsize(3)
     finally:
+        d2l.set_figsize()
         matplotlib.rcParams["figure.figsize"] = old
 
 

@@ -74,10 +74,14 @@ def test_runner_error_paths(moons, tmp_path):
         d2l.Runner(lambda x: x, torch.optim.SGD(net.parameters(), 0.1), nn.BCELoss(), d2l.binary_accuracy)
     with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
         d2l.Runner(net, 0.1, nn.BCELoss(), d2l.binary_accuracy)
-    per_example = d2l.Runner(nn.Sequential(net, nn.Sigmoid()), torch.optim.SGD(net.parameters(), 0.1),
-                             nn.BCELoss(reduction="none"), d2l.binary_accuracy)
-    with pytest.raises(ValueError, match="mean loss of a batch"):
-        per_example.train(moons["train"], num_epochs=1)
+    summed = d2l.Runner(nn.Sequential(net, nn.Sigmoid()), torch.optim.SGD(net.parameters(), 0.1),
+                        nn.BCELoss(reduction="sum"), d2l.binary_accuracy)
+    with pytest.raises(ValueError, match="reduction='sum'"):
+        summed.train(moons["train"], num_epochs=1)
+    counting = d2l.Runner(nn.Sequential(net, nn.Sigmoid()), torch.optim.SGD(net.parameters(), 0.1),
+                          nn.BCELoss(), lambda p, y: float(((p >= 0.5).float() == y).sum()))
+    with pytest.raises(ValueError, match="fraction of correct predictions"):
+        counting.train(moons["train"], num_epochs=1)
 
 
 def test_runner_training_emits_no_warning(moons):

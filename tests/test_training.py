@@ -57,7 +57,7 @@ def test_accumulator():
     assert (metric[0], metric[1]) == (4.0, 6.0)
     metric.reset()
     assert metric.data == [0.0, 0.0]
-    with pytest.raises(ValueError, match="add\\(\\) takes 2 values, got 1"):
+    with pytest.raises(ValueError, match="takes 2 values, got 1"):
         metric.add(1)
     with pytest.raises(ValueError, match="n must be a positive int"):
         d2l.Accumulator(0)
@@ -139,11 +139,11 @@ def test_train_ch3_with_an_animator(tiny_classification, monkeypatch):
     assert shown == [("softmax regression", "epoch", 3)] * 2
 
 
-@pytest.mark.parametrize("epochs", [0, -1, 1.5, True])
-def test_train_ch3_rejects_bad_epoch_counts(tiny_classification, epochs):
+@pytest.mark.parametrize("epochs, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_train_ch3_rejects_bad_epoch_counts(tiny_classification, epochs, error):
     X, y = tiny_classification
     net, loss = _softmax_setup()
-    with pytest.raises(ValueError, match="num_epochs must be a positive int"):
+    with pytest.raises(error, match="train_ch3\\(\\): num_epochs must be a positive int"):
         d2l.train_ch3(net, [(X, y)], [(X, y)], loss, epochs, torch.optim.SGD(net.parameters(), 0.1), animate=False)
 
 
@@ -151,11 +151,13 @@ def test_train_epoch_ch3_error_paths(tiny_classification):
     X, y = tiny_classification
     net, _ = _softmax_setup()
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="reduction='none'"):
-        d2l.train_epoch_ch3(net, [(X, y)], nn.CrossEntropyLoss(), opt)
+    with pytest.raises(ValueError, match="reduction='sum'"):
+        d2l.train_epoch_ch3(net, [(X, y)], nn.CrossEntropyLoss(reduction="sum"), opt)
+    with pytest.raises(ValueError, match="cannot tell a mean from a sum"):
+        d2l.train_epoch_ch3(net, [(X, y)], lambda y_hat, y: nn.functional.cross_entropy(y_hat, y), opt)
     with pytest.raises(TypeError, match="updater must be a torch optimizer"):
         d2l.train_epoch_ch3(net, [(X, y)], nn.CrossEntropyLoss(reduction="none"), 0.1)
-    with pytest.raises(ValueError, match="4 examples in X but 3 labels"):
+    with pytest.raises(ValueError, match=r"inputs of shape \(4, .*targets of shape \(3,\)"):
         d2l.train_epoch_ch3(net, [(X[:4], y[:3])], nn.CrossEntropyLoss(reduction="none"), opt)
     with pytest.raises(TypeError, match="pairs of tensors"):
         d2l.train_epoch_ch3(net, [(X.numpy(), y)], nn.CrossEntropyLoss(reduction="none"), opt)

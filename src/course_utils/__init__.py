@@ -14,21 +14,20 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .data import (
+from .data import TensorLoader, load_array, make_moons, moons_splits, synthetic_data
+from .display import glue
+from .fashion_mnist import (
     FASHION_MNIST_LABELS,
-    TensorLoader,
+    DatasetError,
+    cache_dir,
     fashion_mnist_torchvision,
     fashion_mnist_val_indices,
+    find_fashion_mnist,
     get_fashion_mnist_labels,
-    load_array,
     load_data_fashion_mnist,
     load_fashion_mnist_splits,
-    make_moons,
-    moons_splits,
-    synthetic_data,
+    read_fashion_mnist,
 )
-from .display import glue
-from .fashion_mnist import DatasetError, cache_dir, find_fashion_mnist, read_fashion_mnist
 from .monitor import TrainingRecorder
 from .repeats import (
     Interval,
@@ -50,6 +49,7 @@ from .training import (
     evaluate_loss,
     grad_norms,
     linreg,
+    run_epoch,
     sgd,
     squared_loss,
     train_ch3,
@@ -101,6 +101,7 @@ __all__ = [
     "moons_splits",
     "plot_runs",
     "read_fashion_mnist",
+    "run_epoch",
     "run_seeds",
     "sgd",
     "squared_loss",

@@ -1,10 +1,12 @@
-"""Data sets and minibatch iterators used throughout the course.
+"""Generic data sets and minibatch iterators used throughout the course.
 
-* :func:`synthetic_data` and :func:`load_array`: section 1.2 and 1.3.
-* :class:`TensorLoader`, :func:`load_data_fashion_mnist`,
-  :func:`get_fashion_mnist_labels`, :func:`fashion_mnist_val_indices` and
-  :func:`load_fashion_mnist_splits`: section 2.1.
+* :func:`synthetic_data` and :func:`load_array`: sections 1.2 and 1.3.
+* :class:`TensorLoader`: section 2.1.
 * :func:`make_moons` and :func:`moons_splits`: section 3.5.
+
+Everything about Fashion-MNIST (finding, verifying and reading the files, the
+loaders, the validation split, the label names) is in
+:mod:`course_utils.fashion_mnist`.
 """
 
 from __future__ import annotations
@@ -16,33 +18,22 @@ import torch
 from torch.nn import functional as F
 from torch.utils import data as torch_data
 
-from .fashion_mnist import FASHION_MNIST_FILES, _verify, cache_dir, find_fashion_mnist, read_fashion_mnist
+from . import _checks
 
 __all__ = [
-    "FASHION_MNIST_LABELS",
     "TensorLoader",
-    "fashion_mnist_torchvision",
-    "fashion_mnist_val_indices",
-    "load_fashion_mnist_splits",
-    "get_fashion_mnist_labels",
     "load_array",
-    "load_data_fashion_mnist",
     "make_moons",
     "moons_splits",
     "synthetic_data",
 ]
 
-#: The ten Fashion-MNIST classes, indexed by label.
-FASHION_MNIST_LABELS: tuple[str, ...] = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
-)
 
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return value
+def _generator(func: str, generator: object) -> torch.Generator | None:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise _checks.fail(func, "generator", "None or a torch.Generator", generator,
+                           "e.g. torch.Generator().manual_seed(0).", TypeError)
+    return generator
 
 
 def synthetic_data(
@@ -61,14 +52,17 @@ def synthetic_data(
     >>> synthetic_data(torch.ones((200, 1)) * 0.01, 0.05, 20)[0].shape
     torch.Size([20, 200])
     """
-    w = torch.as_tensor(w, dtype=torch.float32)
+    w = _checks.tensor("synthetic_data", "w", w, dtype=torch.float32)
     if w.ndim == 2 and w.shape[1] == 1:
         w = w.reshape(-1)
     if w.ndim != 1:
         raise ValueError(
             f"synthetic_data(): w must hold one weight per feature, shape (d,) or (d, 1), got shape {tuple(w.shape)}."
         )
-    _check_positive_int("num_examples", num_examples)
+    _checks.finite("synthetic_data", "w", w)
+    b = _checks.number("synthetic_data", "b", b)
+    num_examples = _checks.positive_int("synthetic_data", "num_examples", num_examples)
+    generator = _generator("synthetic_data", generator)
     X = torch.normal(0.0, 1.0, (num_examples, len(w)), generator=generator)
     y = X @ w + b
     y += torch.normal(0.0, 0.01, y.shape, generator=generator)
@@ -80,29 +74,43 @@ def load_array(
 ) -> torch_data.DataLoader:
     """Wrap tensors in a ``TensorDataset`` and return a ``DataLoader`` over it.
 
-    Shuffles when ``is_train`` is true.  Introduced in section 1.3.
+    ``data_arrays`` is a tuple (or list) of tensors with one row per example,
+    e.g. ``(features, labels)``.  Shuffles when ``is_train`` is true.
+    Introduced in section 1.3.
 
     >>> X, y = torch.zeros(10, 2), torch.zeros(10, 1)
     >>> len(load_array((X, y), batch_size=4))
     3
     """
-    _check_positive_int("batch_size", batch_size)
+    if isinstance(data_arrays, torch.Tensor) or not isinstance(data_arrays, (tuple, list)) or not data_arrays:
+        raise _checks.fail("load_array", "data_arrays", "a tuple of tensors such as (features, labels)", data_arrays,
+                           "Write load_array((X, y), batch_size).", TypeError)
+    for i, t in enumerate(data_arrays):
+        if not isinstance(t, torch.Tensor):
+            raise _checks.fail("load_array", f"data_arrays[{i}]", "a tensor", t, error=TypeError)
+    lengths = {len(t) for t in data_arrays}
+    if len(lengths) != 1:
+        raise ValueError(
+            f"load_array(): the tensors of data_arrays have different numbers of rows {[len(t) for t in data_arrays]}; "
+            "each needs one row per example."
+        )
+    batch_size = _checks.positive_int("load_array", "batch_size", batch_size)
+    is_train = _checks.flag("load_array", "is_train", is_train)
     dataset = torch_data.TensorDataset(*data_arrays)
     return torch_data.DataLoader(dataset, batch_size, shuffle=is_train)
 
 
-def _check_resize(resize: object) -> tuple[int, int] | None:
+def _check_resize(func: str, resize: object) -> tuple[int, int] | None:
     if resize is None:
         return None
-    if isinstance(resize, int) and not isinstance(resize, bool):
-        size = (resize, resize)
-    elif isinstance(resize, (tuple, list)) and len(resize) == 2:
+    expected = "None, a positive int or a pair (height, width) of positive ints"
+    if isinstance(resize, (tuple, list)) and len(resize) == 2:
         size = tuple(resize)
+    elif isinstance(resize, (tuple, list, str)):
+        raise _checks.fail(func, "resize", expected, resize, error=TypeError)
     else:
-        raise ValueError(f"resize must be None, a positive int or a pair of positive ints, got {resize!r}.")
-    if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size):
-        raise ValueError(f"resize must be None, a positive int or a pair of positive ints, got {resize!r}.")
-    return size  # type: ignore[return-value]
+        size = (resize, resize)
+    return tuple(_checks.positive_int(func, "resize", s) for s in size)  # type: ignore[return-value]
 
 
 class TensorLoader:
@@ -130,17 +138,20 @@ class TensorLoader:
         generator: torch.Generator | None = None,
         resize: int | tuple[int, int] | None = None,
     ) -> None:
-        if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-            raise TypeError(f"X and y must be tensors, got {type(X).__name__} and {type(y).__name__}.")
+        for name, t in (("X", X), ("y", y)):
+            if not isinstance(t, torch.Tensor):
+                raise _checks.fail("TensorLoader", name, "a tensor", t, error=TypeError)
+            if t.ndim == 0:
+                raise _checks.fail("TensorLoader", name, "a tensor with one row per example", t)
         if len(X) != len(y):
-            raise ValueError(f"X and y must hold the same number of examples, got {len(X)} and {len(y)}.")
+            raise ValueError(f"TensorLoader(): X and y must hold the same number of examples, got {len(X)} and {len(y)}.")
         self.X, self.y = X, y
-        self.batch_size = _check_positive_int("batch_size", batch_size)
-        self.shuffle = shuffle
-        self.generator = generator
-        self.resize = _check_resize(resize)
+        self.batch_size = _checks.positive_int("TensorLoader", "batch_size", batch_size)
+        self.shuffle = _checks.flag("TensorLoader", "shuffle", shuffle)
+        self.generator = _generator("TensorLoader", generator)
+        self.resize = _check_resize("TensorLoader", resize)
         if self.resize is not None and X.ndim != 4:
-            raise ValueError(f"resize needs images of shape (N, C, H, W), got shape {tuple(X.shape)}.")
+            raise ValueError(f"TensorLoader(): resize needs images of shape (N, C, H, W), got shape {tuple(X.shape)}.")
 
     def __len__(self) -> int:
         return math.ceil(len(self.X) / self.batch_size)
@@ -165,139 +176,8 @@ class TensorLoader:
         )
 
 
-def load_data_fashion_mnist(
-    batch_size: int,
-    resize: int | tuple[int, int] | None = None,
-    generator: torch.Generator | None = None,
-) -> tuple[TensorLoader, TensorLoader]:
-    """Return ``(train_iter, test_iter)`` over Fashion-MNIST.
-
-    Same call and batches as d2l's function of that name: ``(X, y)`` with ``X``
-    float32 of shape ``(B, 1, 28, 28)`` (or ``resize``) in ``[0, 1]`` and ``y``
-    int64 labels.  Unlike d2l, each split is decoded once into memory and
-    batches are sliced from it, without per-image transforms or worker
-    processes; the training split is reshuffled every pass.
-    Introduced in section 2.1.
-
-    >>> train_iter, test_iter = load_data_fashion_mnist(256)  # doctest: +SKIP
-    >>> X, y = next(iter(train_iter)); X.shape, y.dtype  # doctest: +SKIP
-    (torch.Size([256, 1, 28, 28]), torch.int64)
-    """
-    _check_positive_int("batch_size", batch_size)
-    size = _check_resize(resize)
-    loaders = []
-    for train in (True, False):
-        images, labels = read_fashion_mnist(train=train)
-        X = images.unsqueeze(1).to(torch.float32).div_(255.0)
-        loaders.append(TensorLoader(X, labels, batch_size, shuffle=train, generator=generator, resize=size))
-    return loaders[0], loaders[1]
-
-
-#: Images of the Fashion-MNIST training split.
-FASHION_MNIST_TRAIN_SIZE = 60_000
-
-
-def fashion_mnist_val_indices(val_size: int = 5000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Indices ``(train_idx, val_idx)`` that split the 60,000 training images in two.
-
-    ``val_idx`` holds ``val_size`` indices drawn without replacement by a
-    generator seeded with ``seed``; ``train_idx`` holds the others.  Both are
-    sorted, disjoint, and together cover ``range(60000)``; the same arguments
-    always give the same split, on every machine.  Introduced in section 2.1.
-
-    >>> train_idx, val_idx = fashion_mnist_val_indices(5000, seed=0)
-    >>> len(train_idx), len(val_idx)
-    (55000, 5000)
-    """
-    _check_positive_int("val_size", val_size)
-    if val_size >= FASHION_MNIST_TRAIN_SIZE:
-        raise ValueError(
-            f"val_size must be smaller than the {FASHION_MNIST_TRAIN_SIZE} training images, got {val_size}."
-        )
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r}.")
-    order = torch.randperm(FASHION_MNIST_TRAIN_SIZE, generator=torch.Generator().manual_seed(seed))
-    return order[val_size:].sort().values, order[:val_size].sort().values
-
-
-def load_fashion_mnist_splits(
-    batch_size: int,
-    val_size: int = 5000,
-    seed: int = 0,
-    resize: int | tuple[int, int] | None = None,
-    generator: torch.Generator | None = None,
-) -> tuple[TensorLoader, TensorLoader, TensorLoader]:
-    """Return ``(train_iter, val_iter, test_iter)``: Fashion-MNIST with a validation split.
-
-    ``val_size`` of the 60,000 training images (chosen by ``seed``, see
-    :func:`fashion_mnist_val_indices`) are held out as ``val_iter``; the other
-    ones form ``train_iter`` (reshuffled every pass); ``test_iter`` is the
-    10,000 test images.  Settings are chosen on ``val_iter``; the test set is
-    looked at once, at the end.  Batches are as in
-    :func:`load_data_fashion_mnist`, which stays d2l's two-loader call.
-    Introduced in section 2.1.
-
-    >>> train_iter, val_iter, test_iter = load_fashion_mnist_splits(256)  # doctest: +SKIP
-    >>> len(train_iter.X), len(val_iter.X), len(test_iter.X)  # doctest: +SKIP
-    (55000, 5000, 10000)
-    """
-    _check_positive_int("batch_size", batch_size)
-    size = _check_resize(resize)
-    train_idx, val_idx = fashion_mnist_val_indices(val_size, seed)
-    images, labels = read_fashion_mnist(train=True)
-    X = images.unsqueeze(1).to(torch.float32).div_(255.0)
-    test_images, test_labels = read_fashion_mnist(train=False)
-    X_test = test_images.unsqueeze(1).to(torch.float32).div_(255.0)
-    return (
-        TensorLoader(X[train_idx], labels[train_idx], batch_size, shuffle=True, generator=generator, resize=size),
-        TensorLoader(X[val_idx], labels[val_idx], batch_size, shuffle=False, resize=size),
-        TensorLoader(X_test, test_labels, batch_size, shuffle=False, resize=size),
-    )
-
-
-def fashion_mnist_torchvision(train: bool, transform: object = None) -> torch_data.Dataset:
-    """Return torchvision's ``FashionMNIST`` data set, fed from the verified files.
-
-    This is the classic per-image pipeline (a PIL image per example, then
-    ``transform``, e.g. ``ToTensor()``) that d2l's loader is built on; the
-    course uses it to compare against :func:`load_data_fashion_mnist`.  The
-    files found by :func:`~course_utils.fashion_mnist.find_fashion_mnist` are
-    decompressed once into ``cache_dir()/torchvision/FashionMNIST/raw``, where
-    torchvision expects them, so no download is attempted.
-    Introduced in section 2.1.
-    """
-    from torchvision import datasets
-
-    root = cache_dir() / "torchvision"
-    raw = root / "FashionMNIST" / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for key, path in find_fashion_mnist().items():
-        spec = FASHION_MNIST_FILES[key]
-        target = raw / spec.name
-        if not target.is_file() or target.stat().st_size != spec.size:
-            tmp = target.with_suffix(".part")
-            tmp.write_bytes(_verify(path, spec))
-            tmp.replace(target)
-    return datasets.FashionMNIST(root=str(root), train=train, transform=transform, download=False)
-
-
-def get_fashion_mnist_labels(labels: Sequence[int] | torch.Tensor) -> list[str]:
-    """Return the text names of Fashion-MNIST label indices. Introduced in section 2.1.
-
-    >>> get_fashion_mnist_labels([0, 9])
-    ['t-shirt', 'ankle boot']
-    """
-    names = []
-    for label in labels:
-        i = int(label)
-        if not 0 <= i < len(FASHION_MNIST_LABELS):
-            raise ValueError(f"Fashion-MNIST labels are 0 to 9, got {i}.")
-        names.append(FASHION_MNIST_LABELS[i])
-    return names
-
-
 def make_moons(
-    n_samples: int = 1000, noise: float = 0.1, generator: torch.Generator | None = None
+    n_samples: int = 1000, noise: float = 0.15, generator: torch.Generator | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaved half circles with Gaussian noise (the "two moons").
 
@@ -310,9 +190,9 @@ def make_moons(
     >>> X.shape, y.shape, int(y.sum())
     (torch.Size([100, 2]), torch.Size([100, 1]), 50)
     """
-    _check_positive_int("n_samples", n_samples)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}.")
+    n_samples = _checks.positive_int("make_moons", "n_samples", n_samples)
+    noise = _checks.number("make_moons", "noise", noise, low=0.0)
+    generator = _generator("make_moons", generator)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = torch.linspace(0, math.pi, n_out)
@@ -329,21 +209,27 @@ def make_moons(
 
 def moons_splits(
     n_samples: int = 1000,
-    noise: float = 0.1,
+    noise: float = 0.15,
     sizes: tuple[int, int, int] = (640, 160, 200),
     seed: int = 0,
 ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Two moons split into ``"train"``, ``"dev"`` and ``"test"`` sets of ``sizes``.
 
-    The split is reproducible: the same ``seed`` gives the same points.
+    The split is reproducible: the same ``seed`` gives the same points.  The
+    default noise, 0.15, is the setting of section 3.5, which chapter 4 reuses.
     Introduced in section 3.5.
 
     >>> splits = moons_splits()
     >>> {k: len(v[0]) for k, v in splits.items()}
     {'train': 640, 'dev': 160, 'test': 200}
     """
-    if len(sizes) != 3 or sum(sizes) != n_samples or min(sizes) <= 0:
-        raise ValueError(f"sizes must be three positive counts that add up to n_samples={n_samples}, got {sizes}.")
+    n_samples = _checks.positive_int("moons_splits", "n_samples", n_samples)
+    seed = _checks.integer("moons_splits", "seed", seed)
+    if not isinstance(sizes, (tuple, list)) or len(sizes) != 3:
+        raise _checks.fail("moons_splits", "sizes", "three counts (train, dev, test)", sizes, error=TypeError)
+    sizes = tuple(_checks.positive_int("moons_splits", "sizes", n) for n in sizes)
+    if sum(sizes) != n_samples:
+        raise ValueError(f"moons_splits(): sizes {sizes} add up to {sum(sizes)}, not to n_samples={n_samples}.")
     X, y = make_moons(n_samples, noise, generator=torch.Generator().manual_seed(seed))
     a, b = sizes[0], sizes[0] + sizes[1]
     return {"train": (X[:a], y[:a]), "dev": (X[a:b], y[a:b]), "test": (X[b:], y[b:])}

@@ -6,10 +6,14 @@
 * :func:`plot_activation`: section 3.1.
 * :func:`plot_training_curves`, :func:`plot_decision_boundary`: section 3.5.
 
-Every function takes an ``Axes`` to draw on (or makes its own figure) and
-returns what it drew on, so no plot depends on hidden global state.  Only
-:func:`set_figsize` and :func:`use_svg_display` change matplotlib's settings,
-which is what they are for.
+Every function returns what it drew on.  Those that take an ``Axes``
+(``axes=`` or ``ax=``) draw there; without one they make their own figure with
+pyplot, so Jupyter shows it at the end of the cell and ``plt.close`` works as
+usual.  :class:`Animator` is the exception: it owns a standalone ``Figure``
+(outside pyplot) that it redraws in place, so the notebook does not show it
+twice.  Only :func:`set_figsize` (the default size of :func:`plot` and
+:class:`Animator`, and matplotlib's) and :func:`use_svg_display` change
+settings, which is what they are for.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any, Callable, Sequence
 import matplotlib
 import numpy as np
 import torch
+
+from . import _checks
 
 __all__ = [
     "Animator",
@@ -34,6 +40,9 @@ __all__ = [
 ]
 
 DEFAULT_FMTS = ("-", "m--", "g-.", "r:")
+
+#: d2l's figure size, used by plot() and Animator when no figsize is given; set_figsize changes it.
+_FIGSIZE: list[tuple[float, float]] = [(3.5, 2.5)]
 
 
 def _plt() -> Any:
@@ -53,17 +62,42 @@ def use_svg_display() -> None:
 
     The course's own notebooks keep PNG: SVG output changes at every run (it
     embeds random ids), which would make stored outputs differ needlessly.
+
+    >>> use_svg_display()  # doctest: +SKIP
     """
     from matplotlib_inline import backend_inline
 
     backend_inline.set_matplotlib_formats("svg")
 
 
+def _figsize(func: str, figsize: Any) -> tuple[float, float]:
+    if figsize is None:
+        return _FIGSIZE[0]
+    if not isinstance(figsize, (tuple, list)) or len(figsize) != 2:
+        raise _checks.fail(func, "figsize", "a (width, height) pair of inches", figsize, error=TypeError)
+    return tuple(_checks.number(func, "figsize", v, low=0.0, low_open=True) for v in figsize)  # type: ignore[return-value]
+
+
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
-    """Set matplotlib's default figure size (a global setting, on purpose). Section 1.2."""
-    if len(figsize) != 2 or min(figsize) <= 0:
-        raise ValueError(f"figsize must be a (width, height) pair of positive inches, got {figsize!r}.")
-    matplotlib.rcParams["figure.figsize"] = figsize
+    """Set the default figure size, in inches (a global setting, on purpose). Section 1.2.
+
+    It is the size of :func:`plot` and :class:`Animator` figures made without
+    ``figsize``, and matplotlib's default for other new figures.
+
+    >>> set_figsize((4, 3)); plot([1.0, 2.0]).figure.get_size_inches().tolist()
+    [4.0, 3.0]
+    >>> set_figsize()  # back to d2l's 3.5 x 2.5
+    """
+    size = _figsize("set_figsize", figsize)
+    _FIGSIZE[0] = size
+    matplotlib.rcParams["figure.figsize"] = size
+
+
+def _check_curves(func: str, legend: Any, fmts: Any) -> tuple[list[str], list[str]]:
+    legend = [] if legend is None else _checks.strings(func, "legend", legend)
+    fmts = _checks.strings(func, "fmts", fmts, allow_empty=False) if not isinstance(fmts, str) else _checks.strings(
+        func, "fmts", fmts)
+    return legend, fmts
 
 
 def _config_axes(ax: Any, xlabel: str | None, ylabel: str | None, xlim: Any, ylim: Any,
@@ -94,14 +128,17 @@ def plot(
     xscale: str = "linear",
     yscale: str = "linear",
     fmts: Sequence[str] = DEFAULT_FMTS,
-    figsize: tuple[float, float] = (3.5, 2.5),
+    figsize: tuple[float, float] | None = None,
     axes: Any = None,
     title: str | None = None,
 ) -> Any:
     """Plot one or more curves, as d2l's ``plot``; return the ``Axes``. Section 1.2.
 
     ``X`` and ``Y`` may be lists of curves; with ``Y=None``, ``X`` holds the
-    y-values and the x-values are their indices.
+    y-values and the x-values are their indices.  ``legend`` and ``fmts`` are
+    lists of strings (one per curve; the formats repeat when there are more
+    curves); ``figsize`` defaults to d2l's 3.5 x 2.5 inches or what
+    :func:`set_figsize` set.
 
     >>> ax = plot(torch.arange(3.0), [torch.arange(3.0) ** 2], xlabel="x", ylabel="x^2")
     >>> ax.get_xlabel()
@@ -112,7 +149,9 @@ def plot(
         return (hasattr(v, "ndim") and v.ndim == 1) or (isinstance(v, list) and not hasattr(v[0], "__len__"))
 
     if X is None:
-        raise ValueError("X must hold the values to plot, got None.")
+        raise ValueError("plot(): X must hold the values to plot, got None.")
+    legend, fmts = _check_curves("plot", legend, fmts)
+    figsize = _figsize("plot", figsize)
     if has_one_axis(X):
         X = [X]
     if Y is None:
@@ -171,22 +210,30 @@ class Animator:
         fmts: Sequence[str] = DEFAULT_FMTS,
         nrows: int = 1,
         ncols: int = 1,
-        figsize: tuple[float, float] = (3.5, 2.5),
+        figsize: tuple[float, float] | None = None,
         title: str | None = None,
         display: bool | None = None,
     ) -> None:
         from matplotlib.figure import Figure
 
-        self.fig = Figure(figsize=figsize, layout="constrained")
-        axes = self.fig.subplots(nrows, ncols, squeeze=False)
-        self.axes = axes.ravel()
-        self.legend = list(legend) if legend else []
+        # d2l's signature has nrows and ncols, but its Animator (and this one) only ever draws
+        # on the first Axes: refuse a grid rather than show empty panels.
+        for name, value in (("nrows", nrows), ("ncols", ncols)):
+            if _checks.positive_int("Animator", name, value) != 1:
+                raise ValueError(
+                    f"Animator(): {name} must be 1: it draws all curves on one Axes (d2l's Animator draws "
+                    f"only the first of a grid too), got {value}. Use one Animator per panel."
+                )
+        self.legend, self.fmts = _check_curves("Animator", legend, fmts)
+        if display is not None:
+            _checks.flag("Animator", "display", display)
+        self.fig = Figure(figsize=_figsize("Animator", figsize), layout="constrained")
+        self.axes = np.array([self.fig.subplots()])
         self._config = lambda: _config_axes(
             self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, self.legend, title
         )
         self.X: list[list[float]] | None = None
         self.Y: list[list[float]] | None = None
-        self.fmts = fmts
         self.display = _in_jupyter() if display is None else display
         self._handle: Any = None
 
@@ -205,6 +252,8 @@ class Animator:
         elif len(self.Y) != n:
             raise ValueError(f"this Animator draws {len(self.Y)} curves, add() got {n} values.")
         assert self.X is not None
+        if self.legend and len(self.legend) != n:
+            raise ValueError(f"Animator.add(): the legend names {len(self.legend)} curves, add() got {n} values.")
         for i, (a, b) in enumerate(zip(x, y)):  # type: ignore[arg-type]
             if a is not None and b is not None:
                 self.X[i].append(float(a))
@@ -241,13 +290,16 @@ def show_images(
     >>> [ax.get_title() for ax in axes]
     ['a', 'b']
     """
-    for name, value in (("num_rows", num_rows), ("num_cols", num_cols)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    num_rows = _checks.positive_int("show_images", "num_rows", num_rows)
+    num_cols = _checks.positive_int("show_images", "num_cols", num_cols)
+    imgs = _checks.sequence_of("show_images", "imgs", imgs)
+    if titles is not None:
+        titles = _checks.strings("show_images", "titles", titles)
+    scale = _checks.number("show_images", "scale", scale, low=0.0, low_open=True)
     if len(imgs) > num_rows * num_cols:
-        raise ValueError(f"{len(imgs)} images do not fit a {num_rows}x{num_cols} grid.")
+        raise ValueError(f"show_images(): {len(imgs)} images do not fit a {num_rows}x{num_cols} grid.")
     if titles is not None and len(titles) < len(imgs):
-        raise ValueError(f"got {len(titles)} titles for {len(imgs)} images.")
+        raise ValueError(f"show_images(): got {len(titles)} titles for {len(imgs)} images.")
     figsize = (num_cols * scale, num_rows * scale * (1.25 if titles else 1.0))
     # Constrained layout keeps a figure title (fig.suptitle) clear of the image titles.
     _, axes = _plt().subplots(num_rows, num_cols, figsize=figsize, squeeze=False, layout="constrained")
@@ -273,12 +325,16 @@ def predict_ch3(net: Callable[[torch.Tensor], torch.Tensor], test_iter: Any, n: 
 
     Titles read ``true`` on the first line and ``predicted`` on the second.
     Returns the ``Axes`` of the images.
-    """
-    from .data import get_fashion_mnist_labels
 
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(f"n must be a positive int, got {n!r}.")
-    X, y = next(iter(test_iter))
+    >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    >>> axes = predict_ch3(net, [(torch.zeros(8, 1, 28, 28), torch.arange(8))], n=3)
+    >>> len(axes)
+    3
+    """
+    from .fashion_mnist import get_fashion_mnist_labels
+
+    n = _checks.positive_int("predict_ch3", "n", n)
+    X, y = next(iter(_checks.batches("predict_ch3", "test_iter", test_iter)))
     if n > len(X):
         raise ValueError(f"n={n} is larger than a batch of test_iter ({len(X)} images).")
     with torch.no_grad():
@@ -309,7 +365,9 @@ def plot_activation(
     x = x.detach().clone().requires_grad_(True)
     y = fn(x)
     if not isinstance(y, torch.Tensor) or y.shape != x.shape:
-        raise ValueError(f"fn must map a tensor to one of the same shape, got {getattr(y, 'shape', type(y))}.")
+        raise ValueError(
+            f"plot_activation(): fn must map a tensor to one of the same shape, got {getattr(y, 'shape', type(y))}."
+        )
     y.sum().backward()
     if axes is None:
         _, axes = _plt().subplots(1, 2, figsize=(7, 2.5), layout="constrained")
@@ -328,11 +386,15 @@ def plot_training_curves(
     ``score`` to the right one; ``history["epoch"]``, when present, gives the
     x-values.  Works with the histories of :func:`train_ch3` and
     :class:`~course_utils.runner.Runner`.  Returns the two ``Axes``.
+
+    >>> ax_loss, ax_score = plot_training_curves({"epoch": [1, 2], "train_loss": [0.9, 0.5], "test_acc": [0.6, 0.8]})
+    >>> ax_loss.get_ylabel(), ax_score.get_ylabel()
+    ('loss', 'score')
     """
     losses = [k for k in history if k.endswith("loss")]
     scores = [k for k in history if k.endswith(("acc", "score"))]
     if not losses and not scores:
-        raise ValueError(f"history has no key ending in 'loss', 'acc' or 'score': {sorted(history)}.")
+        raise ValueError(f"plot_training_curves(): history has no key ending in 'loss', 'acc' or 'score': {sorted(history)}.")
     if axes is None:
         _, axes = _plt().subplots(1, 2, figsize=(8, 3), layout="constrained")
     for ax, keys, ylabel in ((axes[0], losses, "loss"), (axes[1], scores, "score")):
@@ -361,12 +423,24 @@ def plot_decision_boundary(
 
     ``X`` holds 2-D points and ``y`` their 0/1 labels, drawn on top.  Returns
     the ``Axes``.
+
+    >>> X = torch.tensor([[0.0, 0.0], [1.0, 1.0]]); y = torch.tensor([0.0, 1.0])
+    >>> plot_decision_boundary(lambda P: (P.sum(1) > 1).float(), X, y, title="x1 + x2 > 1").get_title()
+    'x1 + x2 > 1'
     """
-    X = torch.as_tensor(X, dtype=torch.float32)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must hold 2-D points, shape (N, 2), got {tuple(X.shape)}.")
+    X = _checks.tensor("plot_decision_boundary", "X", X, dtype=torch.float32)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        raise ValueError(f"plot_decision_boundary(): X must hold 2-D points, shape (N, 2), got {tuple(X.shape)}.")
+    _checks.finite("plot_decision_boundary", "X", X)
+    y = _checks.tensor("plot_decision_boundary", "y", y)
     if y.numel() != X.shape[0]:
-        raise ValueError(f"y must hold one label per point: {X.shape[0]} points, {y.numel()} labels.")
+        raise ValueError(
+            f"plot_decision_boundary(): y must hold one label per point: {X.shape[0]} points, {y.numel()} labels."
+        )
+    if not bool(((y == 0) | (y == 1)).all()):
+        raise ValueError("plot_decision_boundary(): y must hold the labels 0 and 1 (a binary classifier's classes).")
+    threshold = _checks.number("plot_decision_boundary", "threshold", threshold)
+    resolution = _checks.positive_int("plot_decision_boundary", "resolution", resolution)
     if ax is None:
         _, ax = _plt().subplots(figsize=(4, 3.5), layout="constrained")
     lo, hi = X.min(0).values - 0.5, X.max(0).values + 0.5

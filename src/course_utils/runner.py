@@ -10,39 +10,40 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
 import torch
 from torch import nn
 
+from . import _checks
+from .training import run_epoch
+
 __all__ = ["Runner"]
 
 Batch = tuple[torch.Tensor, torch.Tensor]
-DataSet = Union[Batch, Iterable[Batch]]
+DataSet = Union[Batch, list, Iterable[Batch]]
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
 Hook = Callable[["Runner", int], None]
-
-
-def _batches(data: DataSet) -> Iterable[Batch]:
-    """A pair of tensors is one full batch; anything else is iterated as batches."""
-    if isinstance(data, tuple) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
-        return [data]
-    if isinstance(data, (torch.Tensor, str)) or not hasattr(data, "__iter__"):
-        raise TypeError(
-            f"a data set must be an (X, y) pair of tensors or an iterable of such batches, got {type(data).__name__}."
-        )
-    return data
 
 
 class Runner:
     """Train, evaluate and predict with one model; keep the best one by dev score.
 
-    ``loss_fn(outputs, y)`` returns the mean loss of a batch and
-    ``metric(outputs, y)`` a score where higher is better (for example
-    :func:`~course_utils.training.binary_accuracy`).  After :meth:`train`,
-    ``history`` holds per-epoch ``train_loss``, ``train_score``, ``dev_loss``
-    and ``dev_score``; ``best_score`` and ``best_epoch`` tell which epoch had
+    ``loss_fn(outputs, y)`` returns the mean loss of a batch (an ``nn`` loss
+    with the default ``reduction='mean'``) or one loss per example
+    (``reduction='none'``); ``metric(outputs, y)`` returns the fraction of
+    correct predictions of a batch, where higher is better (for example
+    :func:`~course_utils.training.binary_accuracy`; d2l's ``accuracy``, which
+    counts, is recognised).  These are the rules of
+    :func:`~course_utils.training.run_epoch`, which does each pass.
+
+    After :meth:`train`, ``history`` holds per-epoch ``train_loss``,
+    ``train_score`` (running values over the epoch's batches, each computed
+    *before* that batch's step), ``dev_loss`` and ``dev_score`` (after the
+    epoch's last step); ``best_score`` and ``best_epoch`` tell which epoch had
     the highest dev score, and the model is left with *that* epoch's weights.
+    :meth:`evaluate` and :meth:`predict` leave the model in the train/eval mode
+    they found it in.  Introduced in section 3.5.
 
     >>> from course_utils.training import binary_accuracy
     >>> X, y = torch.randn(32, 2), torch.randint(0, 2, (32, 1)).float()
@@ -62,9 +63,18 @@ class Runner:
         on_epoch_end: Hook | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
-            raise TypeError(f"model must be an nn.Module, got {type(model).__name__}.")
+            raise _checks.fail("Runner", "model", "an nn.Module", model, error=TypeError)
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}.")
+            raise _checks.fail("Runner", "optimizer", "a torch.optim.Optimizer", optimizer,
+                               "e.g. torch.optim.SGD(model.parameters(), lr=0.1).", TypeError)
+        if not callable(loss_fn):
+            raise _checks.fail("Runner", "loss_fn", "a loss function, e.g. nn.BCELoss()", loss_fn, error=TypeError)
+        if not callable(metric):
+            raise _checks.fail("Runner", "metric", "a metric function, e.g. binary_accuracy", metric,
+                               error=TypeError)
+        if on_epoch_end is not None and not callable(on_epoch_end):
+            raise _checks.fail("Runner", "on_epoch_end", "None or a function (runner, epoch)", on_epoch_end,
+                               error=TypeError)
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn
@@ -85,38 +95,31 @@ class Runner:
     ) -> dict[str, list[float]]:
         """Train for ``num_epochs``; return the history.
 
-        Each epoch is one pass over ``train_set`` (an ``(X, y)`` pair is one
-        full batch).  After each epoch the model is scored on ``dev_set``;
-        a better dev score keeps a copy of the weights (saved to ``save_path``
-        when given).  At the end the best weights are loaded back.  With
-        ``log_every=k`` a line is printed every ``k`` epochs.
+        Each epoch is one pass over ``train_set`` (an ``(X, y)`` pair, tuple or
+        list, is one full batch).  After each epoch the model is scored on
+        ``dev_set``; a better dev score keeps a copy of the weights (saved to
+        ``save_path`` when given).  At the end the best weights are loaded
+        back.  With ``log_every=k`` a line is printed every ``k`` epochs.
+
+        >>> X, y = torch.randn(16, 2), torch.randint(0, 2, (16, 1)).float()
+        >>> net = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+        >>> from course_utils.training import binary_accuracy
+        >>> r = Runner(net, torch.optim.SGD(net.parameters(), lr=0.5), nn.BCELoss(), binary_accuracy)
+        >>> sorted(r.train([X, y], num_epochs=2))
+        ['dev_loss', 'dev_score', 'epoch', 'train_loss', 'train_score']
         """
-        if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
-            raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}.")
-        if isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 0:
-            raise ValueError(f"log_every must be an int >= 0 (0: no log), got {log_every!r}.")
+        num_epochs = _checks.positive_int("Runner.train", "num_epochs", num_epochs)
+        log_every = _checks.integer("Runner.train", "log_every", log_every, minimum=0)
+        _checks.batches("Runner.train", "train_set", train_set)
+        if dev_set is not None:
+            _checks.batches("Runner.train", "dev_set", dev_set)
         self.history = {"epoch": [], "train_loss": [], "train_score": [], "dev_loss": [], "dev_score": []}
         self.best_score, self.best_epoch, self._best_state = float("-inf"), 0, None
         for epoch in range(1, num_epochs + 1):
-            self.model.train()
-            total_loss, total_score, count = 0.0, 0.0, 0
-            for X, y in _batches(train_set):
-                outputs = self.model(X)
-                loss = self.loss_fn(outputs, y)
-                if loss.ndim != 0:
-                    raise ValueError("loss_fn must return the mean loss of a batch (a single number).")
-                self.optimizer.zero_grad()
-                loss.backward()
-                self.optimizer.step()
-                n = len(X)
-                total_loss += float(loss.detach()) * n
-                total_score += float(self.metric(outputs.detach(), y)) * n
-                count += n
-            if count == 0:
-                raise ValueError("train_set yielded no examples.")
+            result = run_epoch(self.model, train_set, self.loss_fn, self.metric, self.optimizer, func="Runner.train")
             self.history["epoch"].append(epoch)
-            self.history["train_loss"].append(total_loss / count)
-            self.history["train_score"].append(total_score / count)
+            self.history["train_loss"].append(result.loss)
+            self.history["train_score"].append(result.score)
             if dev_set is not None:
                 dev_loss, dev_score = self.evaluate(dev_set)
                 self.history["dev_loss"].append(dev_loss)
@@ -138,38 +141,61 @@ class Runner:
             self.model.load_state_dict(self._best_state)
         return self.history
 
-    @torch.no_grad()
     def evaluate(self, data_set: DataSet) -> tuple[float, float]:
-        """Return ``(mean loss, mean score)`` of the model on ``data_set``."""
-        self.model.eval()
-        total_loss, total_score, count = 0.0, 0.0, 0
-        for X, y in _batches(data_set):
-            outputs = self.model(X)
-            n = len(X)
-            total_loss += float(self.loss_fn(outputs, y)) * n
-            total_score += float(self.metric(outputs, y)) * n
-            count += n
-        if count == 0:
-            raise ValueError("data_set yielded no examples.")
-        return total_loss / count, total_score / count
+        """Return ``(mean loss, mean score)`` of the model on ``data_set``.
 
-    @torch.no_grad()
+        In evaluation mode and without gradients; the model's mode is restored afterwards.
+
+        >>> from course_utils.training import binary_accuracy
+        >>> net = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+        >>> r = Runner(net, torch.optim.SGD(net.parameters(), lr=0.1), nn.BCELoss(), binary_accuracy)
+        >>> loss, score = r.evaluate((torch.zeros(4, 2), torch.ones(4, 1))); net.training
+        True
+        """
+        result = run_epoch(self.model, data_set, self.loss_fn, self.metric, func="Runner.evaluate")
+        return result.loss, result.score
+
     def predict(self, X: torch.Tensor) -> torch.Tensor:
-        """Return the model's outputs for ``X``, in evaluation mode and without gradients."""
+        """Return the model's outputs for ``X``, in evaluation mode and without gradients.
+
+        The model's train/eval mode is restored afterwards.
+
+        >>> net = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+        >>> r = Runner(net, torch.optim.SGD(net.parameters(), lr=0.1), nn.BCELoss(), lambda p, y: 1.0)
+        >>> r.predict(torch.zeros(3, 2)).shape
+        torch.Size([3, 1])
+        """
         if not isinstance(X, torch.Tensor):
-            raise TypeError(f"X must be a tensor, got {type(X).__name__}.")
+            raise _checks.fail("Runner.predict", "X", "a tensor of inputs", X, error=TypeError)
+        was_training = self.model.training
         self.model.eval()
-        return self.model(X)
+        try:
+            with torch.no_grad():
+                return self.model(X)
+        finally:
+            self.model.train(was_training)
 
     def save_model(self, path: str | Path) -> None:
-        """Save the model's ``state_dict`` to ``path``."""
+        """Save the model's ``state_dict`` to ``path`` (its folder is created).
+
+        >>> import tempfile, os
+        >>> r = Runner(nn.Linear(2, 1), torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1), nn.MSELoss(), lambda p, y: 1.0)
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     r.save_model(os.path.join(d, "m.pt")); r.load_model(os.path.join(d, "m.pt"))
+        """
+        if not isinstance(path, (str, Path)):
+            raise _checks.fail("Runner.save_model", "path", "a file path (str or Path)", path, error=TypeError)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(self.model.state_dict(), path)
 
     def load_model(self, path: str | Path) -> None:
-        """Load a ``state_dict`` saved by :meth:`save_model` into the model."""
+        """Load a ``state_dict`` saved by :meth:`save_model` into the model (example: :meth:`save_model`)."""
+        if not isinstance(path, (str, Path)):
+            raise _checks.fail("Runner.load_model", "path", "a file path (str or Path)", path, error=TypeError)
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"no saved model at {path}: call train(..., save_path=...) or save_model() first.")
+            raise FileNotFoundError(
+                f"Runner.load_model(): no saved model at {path}: call train(..., save_path=...) or save_model() first."
+            )
         self.model.load_state_dict(torch.load(path, weights_only=True))

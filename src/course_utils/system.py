@@ -1,8 +1,10 @@
 """Timing and device helpers.
 
-* :class:`Timer`: section 1.2.
-* :func:`try_gpu`, :func:`try_all_gpus`: section 2.2 (d2l introduces them in
-  its chapter on GPUs; the course uses them to pick a device).
+* :class:`Timer`: section 1.1 (first used to time back-propagation against
+  finite differences).
+* :func:`try_gpu`, :func:`try_all_gpus`: not used by the course's sections,
+  which run on the CPU; kept so that d2l code runs (d2l 0.17 introduces them
+  in its section 5.6, GPUs).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import time
 import numpy as np
 import torch
 
+from . import _checks
+
 __all__ = ["Timer", "try_all_gpus", "try_gpu"]
 
 
 class Timer:
-    """Record several running times. Section 1.2.
+    """Record several running times. Introduced in section 1.1.
 
     >>> timer = Timer(); elapsed = timer.stop(); len(timer.times)
     1
@@ -53,15 +57,24 @@ class Timer:
 def try_gpu(i: int = 0) -> torch.device:
     """Return ``cuda:i`` if that GPU exists, otherwise the CPU.
 
+    Kept for d2l code (d2l 0.17's section 5.6); the course's sections do not use it.
+
     >>> try_gpu(99).type in {"cpu", "cuda"}
     True
     """
+    i = _checks.integer("try_gpu", "i", i, minimum=0)
     if torch.cuda.device_count() >= i + 1:
         return torch.device(f"cuda:{i}")
     return torch.device("cpu")
 
 
 def try_all_gpus() -> list[torch.device]:
-    """Return all GPUs, or ``[cpu]`` when there is none."""
+    """Return all GPUs, or ``[cpu]`` when there is none.
+
+    Kept for d2l code (d2l 0.17's section 5.6); the course's sections do not use it.
+
+    >>> try_all_gpus()[0].type in {"cpu", "cuda"}
+    True
+    """
     devices = [torch.device(f"cuda:{i}") for i in range(torch.cuda.device_count())]
     return devices if devices else [torch.device("cpu")]
