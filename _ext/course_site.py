@@ -28,10 +28,17 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import importlib.util
+
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+# The report's path comes from the scripts' shared module (scripts/book.py).
+_spec = importlib.util.spec_from_file_location("course_book", Path(__file__).resolve().parents[1] / "scripts" / "book.py")
+_BOOK = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_BOOK)
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +219,7 @@ def add_static_path(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    app.add_config_value("course_verified_report", "reports/notebooks.json", "env")
+    app.add_config_value("course_verified_report", str(_BOOK.REPORT.relative_to(_BOOK.ROOT)), "env")
     app.add_config_value("course_status_doc", "status", "env")
     app.connect("builder-inited", add_static_path)
     app.add_css_file("course_site.css")

@@ -27,12 +27,8 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "reports" / "notebooks.json"
-
-#: Environment of every kernel, here and in the test command (Makefile): one
-#: thread per kernel makes results and timings reproducible (see benchmarks/).
-KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book import KERNEL_ENV, REPORT, ROOT, chapter_notebooks  # noqa: E402  (the scripts' shared module)
 
 SETUP_HEADER = "# Course setup: the same in every notebook, written by scripts/notebooks.py."
 SETUP_END = "# End of the course setup; this notebook's imports and seeds follow."
@@ -49,27 +45,6 @@ if importlib.util.find_spec("course_utils") is None:
     source = os.environ.get("COURSE_UTILS_SOURCE", "{source}")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
 {end}'''
-
-
-def chapter_notebooks() -> list[Path]:
-    """Every notebook of the book, in the order of ``_toc.yml``, then any others."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    ordered = []
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                path = ROOT / f"{entry['file']}.ipynb"
-                if path.is_file():
-                    ordered.append(path)
-            for key in ("sections", "chapters", "parts"):
-                walk(entry.get(key, []))
-
-    walk(toc.get("parts", []))
-    others = [p for p in sorted((ROOT / "chapters").rglob("*.ipynb")) if p not in ordered and ".ipynb_checkpoints" not in p.parts]
-    return ordered + others
 
 
 def install_source() -> str:
@@ -139,6 +114,22 @@ def normalise(path: Path) -> None:
     )
 
 
+def _incomplete(nb: dict) -> str | None:
+    """Why an executed notebook must not be stored, or None: a code cell that did not run, or an
+    error in a cell that is not tagged raises-exception."""
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or not _cell_source(cell).strip():
+            continue
+        if cell.get("execution_count") is None:
+            return f"cell {i} was not executed"
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors and "raises-exception" not in cell.get("metadata", {}).get("tags", []):
+            return f"cell {i} raised {errors[0].get('ename')}: {errors[0].get('evalue')}"
+        if not errors and "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            return f"cell {i} is tagged raises-exception but raised nothing"
+    return None
+
+
 def _execute(path_str: str) -> dict:
     import nbformat
     from nbclient import NotebookClient
@@ -157,6 +148,8 @@ def _execute(path_str: str) -> dict:
     except CellExecutionError as e:
         error = str(e).splitlines()[-1] if str(e) else repr(e)
     seconds = time.perf_counter() - start
+    if error is None:
+        error = _incomplete(nb)
     if error is None:
         nbformat.write(nb, path)
         normalise(path)
@@ -203,7 +196,6 @@ def _write_report(results: list[dict], jobs: int) -> int:
                                   "kernel_env": KERNEL_ENV, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                                   "versions": versions, "notebooks": rows}, indent=1) + "\n")
     # The book's status page (status.md) is rendered from the report.
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import status_page
 
     status_page.write(ROOT)

@@ -20,40 +20,12 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "reports" / "notebooks.json"
-STATUS_PAGE = ROOT / "status.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book import REPORT, ROOT, STATUS_PAGE, toc_notebooks  # noqa: E402,F401  (the scripts' shared module)
 
 #: The versions shown for every notebook, in this order, with their column titles.
 VERSION_COLUMNS = (("python", "Python"), ("torch", "torch"), ("torchvision", "torchvision"),
                    ("course_utils", "course_utils"))
-
-
-def toc_notebooks(root: Path = ROOT) -> list[str]:
-    """The notebooks listed in ``_toc.yml`` (paths relative to the book root, in reading order).
-
-    A toc entry is a notebook when ``<file>.ipynb`` exists, or when its path
-    says so: every page under ``chapters/`` other than a chapter's ``index``
-    is a notebook, whether or not it has been written yet.
-    """
-    import yaml
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    found: list[str] = []
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            file = entry.get("file")
-            if file:
-                file = file.removesuffix(".ipynb").removesuffix(".md")
-                is_chapter_section = file.startswith("chapters/") and not file.endswith("/index")
-                if (root / f"{file}.ipynb").is_file() or is_chapter_section:
-                    found.append(f"{file}.ipynb")
-            for key in ("sections", "chapters", "parts"):
-                walk(entry.get(key, []))
-
-    walk(toc.get("parts", []))
-    return found
 
 
 def _when(timestamp: str | None) -> str:
@@ -149,9 +121,9 @@ def render(report: dict, notebooks: list[str]) -> str:
 
 def write(root: Path = ROOT) -> Path:
     """Rewrite ``status.md`` from ``reports/notebooks.json``; return its path."""
-    report_path = root / "reports" / "notebooks.json"
+    report_path = root / REPORT.relative_to(ROOT)
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}
-    page = root / "status.md"
+    page = root / STATUS_PAGE.relative_to(ROOT)
     page.write_text(render(report, toc_notebooks(root)))
     return page
 

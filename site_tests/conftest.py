@@ -53,18 +53,12 @@ def html_dir() -> Path:
 @pytest.fixture(scope="session")
 def toc_pages() -> list[str]:
     """Every page of the table of contents (``file`` entries, without suffix), in order."""
-    toc = yaml.safe_load(_path("SITE_TOC", ROOT / "_toc.yml").read_text())
-    pages = [toc["root"].removesuffix(".md").removesuffix(".ipynb")]
+    import importlib.util
 
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"].removesuffix(".md").removesuffix(".ipynb"))
-            for key in ("sections", "chapters", "parts"):
-                walk(entry.get(key, []))
-
-    walk(toc.get("parts", []) + toc.get("chapters", []))
-    return pages
+    spec = importlib.util.spec_from_file_location("course_book", ROOT / "scripts" / "book.py")
+    book = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(book)  # scripts/book.py: the one table-of-contents walk
+    return book.toc_pages(_path("SITE_TOC", ROOT / "_toc.yml"))
 
 
 @pytest.fixture(scope="session")

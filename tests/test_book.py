@@ -28,26 +28,25 @@ BIB_ENTRY = re.compile(r"^@(\w+)\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+def _book():
+    """scripts/book.py, the scripts' shared module (the table-of-contents walk lives there)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_book", ROOT / "scripts" / "book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BOOK = _book()
+
+
 def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            for key in ("sections", "chapters", "parts"):
-                walk(entry.get(key, []))
-
-    walk(toc.get("parts", []) + toc.get("chapters", []))
-    return [f.removesuffix(".md").removesuffix(".ipynb") for f in files]
+    return BOOK.toc_pages()
 
 
 def _source(page: str) -> Path | None:
-    for suffix in (".md", ".ipynb"):
-        if (ROOT / f"{page}{suffix}").is_file():
-            return ROOT / f"{page}{suffix}"
-    return None
+    return BOOK.page_source(page)
 
 
 def _missing_notebooks() -> list[str]:
@@ -224,3 +223,40 @@ def test_status_page_renders_every_notebook_and_its_failures(status_page):
     assert "`make regenerate`" in page and "x86_64, 2 cores" in page and "`OMP_NUM_THREADS=1`" in page
     assert page == status_page.render(report, ["chapters/a/01_x.ipynb", "chapters/a/02_y.ipynb",
                                                "chapters/a/03_z.ipynb"]), "the page is deterministic"
+
+
+def test_every_chapter_notebook_is_in_the_table_of_contents():
+    listed = {f"{p}.ipynb" for p in _toc_files()}
+    on_disk = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "chapters").rglob("*.ipynb"))
+               if ".ipynb_checkpoints" not in p.parts]
+    left_out = [p for p in on_disk if p not in listed]
+    assert not left_out, (
+        "notebooks missing from _toc.yml (the site would leave them out; add them, and to the chapter's "
+        "landing page):\n" + "\n".join(left_out)
+    )
+
+
+def test_the_makefile_gives_kernels_the_environment_of_the_regeneration_command():
+    makefile = (ROOT / "Makefile").read_text()
+    exported = dict(re.findall(r"^export (\w+) := (\S+)$", makefile, re.MULTILINE))
+    assert {k: exported.get(k) for k in BOOK.KERNEL_ENV} == BOOK.KERNEL_ENV
+
+
+def test_the_toc_walk_finds_nested_pages(tmp_path):
+    (tmp_path / "toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: A\n    chapters:\n      - file: chapters/x/index\n"
+        "        sections:\n          - file: chapters/x/01_a.ipynb\n  - caption: B\n    chapters:\n"
+        "      - file: glossary.md\n"
+    )
+    assert BOOK.toc_pages(tmp_path / "toc.yml") == ["intro", "chapters/x/index", "chapters/x/01_a", "glossary"]
+
+
+def test_the_api_page_documents_every_public_module():
+    import pkgutil
+
+    import course_utils
+
+    page = (ROOT / "api.md").read_text()
+    documented = set(re.findall(r"\.\. automodule:: course_utils\.(\w+)", page))
+    modules = {m.name for m in pkgutil.iter_modules(course_utils.__path__) if not m.name.startswith("_")}
+    assert documented == modules, f"api.md lacks {sorted(modules - documented)} / names unknown {sorted(documented - modules)}"

@@ -105,3 +105,32 @@ def test_stored_notebooks_follow_the_conventions(tools, path):
             assert not any("image/png" in o.get("data", {}) for o in c.outputs), "figures are compared; not here"
         lines = [line.rstrip() for line in c.source.splitlines() if line.strip()]
         assert not (lines and lines[-1].endswith(";")), "no trailing semicolons (see CONTRIBUTING.md)"
+
+
+def test_an_incomplete_run_is_not_stored(tools):
+    nb = nbformat.v4.new_notebook()
+    ok = nbformat.v4.new_code_cell("1")
+    ok.execution_count = 1
+    skipped = nbformat.v4.new_code_cell("2")
+    assert tools._incomplete({"cells": [ok, skipped]}) == "cell 1 was not executed"
+    skipped.execution_count = 2
+    assert tools._incomplete({"cells": [ok, skipped]}) is None
+    skipped.outputs = [nbformat.v4.new_output("error", ename="SyntaxError", evalue="bad", traceback=[])]
+    assert "SyntaxError" in tools._incomplete({"cells": [ok, skipped]})
+    skipped.metadata["tags"] = ["raises-exception"]
+    assert tools._incomplete({"cells": [ok, skipped]}) is None
+    ok.metadata["tags"] = ["raises-exception"]
+    assert "raised nothing" in tools._incomplete({"cells": [ok, skipped]})
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_summary_comes_before_at_least_three_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    headings = [(i, line.strip()) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    summary = [i for i, h in headings if h == "## Summary"]
+    exercises = [i for i, h in headings if h == "## Exercises"]
+    assert summary and exercises, "a notebook needs a '## Summary' and a '## Exercises' section"
+    assert summary[0] <= exercises[0], "the summary comes before the exercises"
+    solutions = [c for c in nb.cells[exercises[0]:] if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) >= 3, f"at least three exercises with solutions, found {len(solutions)}"
