@@ -9,7 +9,7 @@ output: mean, standard deviation, the fraction of *saturated* outputs (within
 ``saturation`` of the activation's bounds, e.g. sigmoid outputs near 0 or 1)
 and the fraction of *dead* units (units whose output is 0 for every example of
 the batch).  Evaluation passes (``model.eval()``) are not recorded.
-Introduced in section 4.2 (and used in section 4.3).
+Introduced in section 4.5 (Optimisation problems in real training).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class TrainingRecorder:
       example of the batch (for ReLU: units that pass no gradient at all).
 
     Use it as a context manager, or call :meth:`remove` to detach the hooks.
-    Introduced in section 4.2.
+    Introduced in section 4.5.
 
     >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     >>> opt = torch.optim.SGD(net.parameters(), lr=0.1)
