@@ -134,3 +134,12 @@ def test_summary_comes_before_at_least_three_exercises(path):
     assert summary[0] <= exercises[0], "the summary comes before the exercises"
     solutions = [c for c in nb.cells[exercises[0]:] if "solution" in c.metadata.get("tags", [])]
     assert len(solutions) >= 3, f"at least three exercises with solutions, found {len(solutions)}"
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_helpers_are_linked_to_the_api_page(load_script, path):
+    linker = load_script("link_helpers")
+    missing = linker.link(path, write=False)
+    assert not missing, (
+        f"first mentions of {missing} are not linked to the API page: run scripts/link_helpers.py {path.name}"
+    )
