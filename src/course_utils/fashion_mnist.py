@@ -220,7 +220,7 @@ def find_fashion_mnist(
     raw or with ``.gz``, directly in the directory or in its subdirectory
     ``fashion-mnist/`` (where downloads go); nothing else is guessed.
 
-    >>> sorted(find_fashion_mnist())  # doctest: +SKIP
+    >>> sorted(find_fashion_mnist())
     ['test_images', 'test_labels', 'train_images', 'train_labels']
     """
     download = _checks.flag("find_fashion_mnist", "download", download)
@@ -288,8 +288,8 @@ def read_fashion_mnist(train: bool, download: bool = True) -> tuple[torch.Tensor
     test images; ``download=False`` never touches the network.
     Introduced in section 2.1.
 
-    >>> X, y = read_fashion_mnist(train=False)  # doctest: +SKIP
-    >>> X.shape, y.shape  # doctest: +SKIP
+    >>> X, y = read_fashion_mnist(train=False)
+    >>> X.shape, y.shape
     (torch.Size([10000, 28, 28]), torch.Size([10000]))
     """
     train = _checks.flag("read_fashion_mnist", "train", train)
@@ -330,8 +330,8 @@ def load_data_fashion_mnist(
     processes; the training split is reshuffled every pass.
     Introduced in section 2.1.
 
-    >>> train_iter, test_iter = load_data_fashion_mnist(256)  # doctest: +SKIP
-    >>> X, y = next(iter(train_iter)); X.shape, y.dtype  # doctest: +SKIP
+    >>> train_iter, test_iter = load_data_fashion_mnist(256)
+    >>> X, y = next(iter(train_iter)); X.shape, y.dtype
     (torch.Size([256, 1, 28, 28]), torch.int64)
     """
     batch_size = _checks.positive_int("load_data_fashion_mnist", "batch_size", batch_size)
@@ -392,8 +392,8 @@ def load_fashion_mnist_splits(
     :func:`load_data_fashion_mnist`, which stays d2l's two-loader call.
     Introduced in section 2.1.
 
-    >>> train_iter, val_iter, test_iter = load_fashion_mnist_splits(256)  # doctest: +SKIP
-    >>> len(train_iter.X), len(val_iter.X), len(test_iter.X)  # doctest: +SKIP
+    >>> train_iter, val_iter, test_iter = load_fashion_mnist_splits(256)
+    >>> len(train_iter.X), len(val_iter.X), len(test_iter.X)
     (55000, 5000, 10000)
     """
     batch_size = _checks.positive_int("load_fashion_mnist_splits", "batch_size", batch_size)
@@ -422,8 +422,8 @@ def fashion_mnist_torchvision(train: bool, transform: object = None) -> torch_da
     torchvision expects them, so no download is attempted.
     Introduced in section 2.1.
 
-    >>> ds = fashion_mnist_torchvision(train=False)  # doctest: +SKIP
-    >>> len(ds), ds[0][1]  # doctest: +SKIP
+    >>> ds = fashion_mnist_torchvision(train=False)
+    >>> len(ds), ds[0][1]
     (10000, 9)
     """
     train = _checks.flag("fashion_mnist_torchvision", "train", train)

@@ -63,7 +63,9 @@ def use_svg_display() -> None:
     The course's own notebooks keep PNG: SVG output changes at every run (it
     embeds random ids), which would make stored outputs differ needlessly.
 
-    >>> use_svg_display()  # doctest: +SKIP
+    >>> use_svg_display()  # from now on Jupyter draws SVG
+    >>> from matplotlib_inline.backend_inline import set_matplotlib_formats
+    >>> set_matplotlib_formats("png")  # back to the course's PNG
     """
     from matplotlib_inline import backend_inline
 
