@@ -182,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     lines += ["", "What `train_ch3` adds per batch: the loss is kept per example (`reduction='none'`) and "
               "summed, the batch accuracy is computed, and three Python floats are read back; per epoch it "
-              "updates the figure of its live plot (with `animate=True`).", profile_text, SECTION_END]
+              "updates the figure of its live plot (with `animate=True`). What it saves: its `TensorLoader` "
+              "gathers a batch with `index_select`, while the bare loop indexes `X[idx]` as a learner "
+              "would write it, which is a little slower; that is why a ratio can come out below 1.",
+              profile_text, SECTION_END]
     section = "\n".join(lines).rstrip() + "\n"
     print(section)
     if not args.no_write:
