@@ -103,3 +103,14 @@ def test_works_with_train_ch3():
 def test_bad_arguments(args, error, match):
     with pytest.raises(error, match=match):
         d2l.TrainingRecorder(*args)
+
+
+def test_works_with_the_runner():
+    torch.manual_seed(0)
+    X, y = torch.randn(32, 2), torch.randint(0, 2, (32, 1)).float()
+    net = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1), nn.Sigmoid())
+    runner = d2l.Runner(net, torch.optim.SGD(net.parameters(), lr=0.5), nn.BCELoss(), d2l.binary_accuracy)
+    with d2l.TrainingRecorder(net, every=1) as rec:
+        runner.train((X, y), (X, y), num_epochs=3)
+    # One full-batch step per epoch; the Runner's dev evaluations (eval mode) are not steps.
+    assert rec.steps == [1, 2, 3] and len(rec.grad_norm["0"]) == 3 and len(rec.saturated["1"]) == 3
