@@ -145,3 +145,19 @@ def test_plot_decision_boundary():
         d2l.plot_decision_boundary(lambda P: P[:, 0], X, y[:99])
     with pytest.raises(ValueError, match="one probability per point"):
         d2l.plot_decision_boundary(lambda P: P, X, y)
+
+
+def test_animator_show_displays_the_finished_figure_once(monkeypatch):
+    from course_utils import plotting
+
+    shown = []
+    monkeypatch.setattr(plotting, "_in_jupyter", lambda: True)
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
+    animator = d2l.Animator(xlabel="epoch", legend=["train", "test"], display=False)
+    for epoch in range(1, 4):
+        animator.add(epoch, (1.0 / epoch, 2.0 / epoch))
+    assert shown == []  # display=False: nothing while drawing
+    animator.show()
+    assert len(shown) == 1 and shown[0].data[:8] == b"\x89PNG\r\n\x1a\n"

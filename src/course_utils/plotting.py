@@ -268,6 +268,24 @@ class Animator:
         if self.display:
             self._show()
 
+    def show(self) -> None:
+        """Show the figure as it is now, once, below the cell (in Jupyter; elsewhere nothing).
+
+        With ``display=False`` the Animator draws every point without showing
+        it, which is faster; ``show()`` then shows the finished figure.
+        Introduced in section 3.6.
+
+        >>> animator = Animator(xlabel="epoch", legend=["train"], display=False)
+        >>> animator.add(1, 0.5); animator.show()  # outside Jupyter: nothing to show
+        """
+        if not _in_jupyter():
+            return
+        from IPython.display import Image, display
+
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        display(Image(data=buffer.getvalue(), format="png"))
+
     def _show(self) -> None:
         from IPython.display import Image, display
 
