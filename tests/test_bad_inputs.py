@@ -142,6 +142,7 @@ def test_every_public_function_is_probed():
     exempt = {  # no argument that can be wrong, or a class whose constructor takes none
         "Timer", "use_svg_display", "try_all_gpus", "cache_dir", "FASHION_MNIST_LABELS", "DatasetError",
         "Interval", "PairedComparison", "run_seeds", "wilson_interval", "mode_fraction", "plot_runs",
-    }  # (the repeats helpers have their own error-path tests in test_repeats.py)
+        "SignTest", "sign_test", "holm", "SeedRuns", "train_seeds",
+    }  # (the repeats and seeds helpers have their own error-path tests in test_repeats.py and test_seeds.py)
     missing = set(d2l.__all__) - probed - exempt
     assert not missing, f"public names without a bad-input case: {sorted(missing)}"

@@ -118,3 +118,51 @@ def test_plot_runs_shows_every_run_and_clips_to_the_metric_range():
     for line in ax.lines:
         assert np.all(np.asarray(line.get_ydata()) <= 1.0 + 1e-12)
     plt.close(ax.figure)
+
+
+def test_p_value_equals_scipy_s_paired_t_test_and_agrees_with_the_interval():
+    a = [0.95, 0.91, 0.97, 0.90, 0.93, 0.96, 0.92]
+    b = [0.93, 0.90, 0.94, 0.90, 0.90, 0.95, 0.91]
+    c = d2l.compare_paired(a, b)
+    assert c.p_value == pytest.approx(stats.ttest_rel(a, b).pvalue, rel=1e-9)
+    noisy = d2l.compare_paired([0.9, 0.8, 0.85, 0.7], [0.85, 0.86, 0.8, 0.75])
+    assert (noisy.p_value < 0.05) == noisy.shown and not noisy.shown
+    assert d2l.compare_paired([1.0, 1.0], [1.0, 1.0]).p_value == 1.0
+
+
+def test_sign_test_equals_scipy_s_binomial_test():
+    a = [1.0] * 8 + [0.0] * 3 + [0.5] * 9
+    b = [0.0] * 8 + [1.0] * 3 + [0.5] * 9
+    s = d2l.sign_test(a, b, "lr 5", "lr 3")
+    assert (s.wins, s.losses, s.ties) == (8, 3, 9)
+    assert s.p_value == pytest.approx(stats.binomtest(8, 11, 0.5).pvalue, rel=1e-12)
+    assert "lr 5 higher in 8, lower in 3, tied in 9" in s.describe()
+    # A tolerance turns small differences into ties.
+    assert d2l.sign_test([0.501, 0.7], [0.5, 0.5], tie=0.002).ties == 1
+    assert d2l.sign_test([1.0] * 10, [0.0] * 10).p_value == pytest.approx(2 / 2**10)
+
+
+def test_holm_matches_the_step_down_rule_and_is_stricter_than_each_test_alone():
+    p = {"a": 0.01, "b": 0.04, "c": 0.03, "d": 0.2}
+    out = d2l.holm(p)
+    assert out["a"] == (pytest.approx(0.04), True)          # 4 x 0.01
+    assert out["c"][0] == pytest.approx(0.09) and not out["c"][1]  # 3 x 0.03
+    assert out["b"][0] == pytest.approx(0.09)               # 2 x 0.04 = 0.08, kept non-decreasing: 0.09
+    assert out["d"][0] == pytest.approx(0.2)
+    assert [rejected for _, rejected in d2l.holm([0.001, 0.002]).values()] == [True, True]
+    # Every p below 0.05 alone, yet not all survive as a family.
+    assert sum(r for _, r in d2l.holm([0.02, 0.03, 0.04]).values()) == 0
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: d2l.sign_test([1.0], [1.0, 2.0]), ValueError, "one value per seed"),
+        (lambda: d2l.sign_test([1.0], [2.0], tie=-1), ValueError, "tie must be"),
+        (lambda: d2l.holm([]), ValueError, "empty"),
+        (lambda: d2l.holm([0.5, 1.5]), ValueError, r"in \[0, 1\]"),
+    ],
+)
+def test_sign_test_and_holm_refuse_nonsense(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -197,7 +197,34 @@ def test_timer_and_devices():
         t.times.clear()
         t.avg()
     assert d2l.try_gpu(10_000) == torch.device("cpu")
-    assert all(d.type in {"cpu", "cuda"} for d in d2l.try_all_gpus())
+    assert all(d.type in {"cpu", "cuda", "mps"} for d in d2l.try_all_gpus())
+
+
+def test_try_gpu_finds_apple_s_mps_device_when_there_is_no_cuda(monkeypatch):
+    """What a Mac with Apple silicon reports (mocked here: this machine has no such device)."""
+    from course_utils import system
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(system, "_mps_available", lambda: True)
+    assert d2l.try_gpu() == torch.device("mps")
+    assert d2l.try_gpu(1) == torch.device("cpu")  # mps is one device
+    assert d2l.try_all_gpus() == [torch.device("mps")]
+    monkeypatch.setattr(system, "_mps_available", lambda: False)
+    assert d2l.try_gpu() == torch.device("cpu") and d2l.try_all_gpus() == [torch.device("cpu")]
+
+
+_HAS_MPS = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+@pytest.mark.skipif(not _HAS_MPS, reason="needs Apple's mps device (a Mac with Apple silicon); this machine has none")
+def test_train_ch3_on_apple_s_mps_device(tiny_classification):
+    X, y = tiny_classification
+    net, loss = _softmax_setup()
+    device = d2l.try_gpu()
+    assert device.type == "mps"
+    history = d2l.train_ch3(net, [(X, y)], [(X, y)], loss, 2, torch.optim.SGD(net.parameters(), lr=0.5),
+                            device=device, animate=False)
+    assert next(net.parameters()).device.type == "mps" and len(history["test_acc"]) == 2
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU; this machine has none")

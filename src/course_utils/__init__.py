@@ -32,13 +32,17 @@ from .monitor import TrainingRecorder
 from .repeats import (
     Interval,
     PairedComparison,
+    SignTest,
     compare_paired,
+    holm,
     mode_fraction,
     plot_runs,
     run_seeds,
+    sign_test,
     t_interval,
     wilson_interval,
 )
+from .seeds import SeedRuns, train_seeds
 from .runner import Runner
 from .system import Timer, try_all_gpus, try_gpu
 from .training import (
@@ -77,6 +81,8 @@ __all__ = [
     "Interval",
     "PairedComparison",
     "Runner",
+    "SeedRuns",
+    "SignTest",
     "TensorLoader",
     "fashion_mnist_torchvision",
     "Timer",
@@ -92,6 +98,7 @@ __all__ = [
     "get_fashion_mnist_labels",
     "glue",
     "grad_norms",
+    "holm",
     "linreg",
     "load_array",
     "load_data_fashion_mnist",
@@ -104,11 +111,13 @@ __all__ = [
     "run_epoch",
     "run_seeds",
     "sgd",
+    "sign_test",
     "squared_loss",
     "synthetic_data",
     "t_interval",
     "train_ch3",
     "train_epoch_ch3",
+    "train_seeds",
     "try_all_gpus",
     "try_gpu",
     "wilson_interval",

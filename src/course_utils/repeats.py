@@ -9,9 +9,18 @@ contains 0, the data show no difference: that is "no difference shown", not
 split into modes (runs stuck on a plateau and runs that escape it) are better
 described by the fraction of runs in each mode, with a Wilson interval.
 
+Several comparisons on one page need care: at the 95 % level, one in twenty
+comparisons of settings that do not differ still shows a "difference".
+:func:`holm` adjusts the p-values of a family of comparisons (Holm's
+step-down method), so that the chance of *any* false verdict in the family
+stays below 5 %.  Paired differences that fall into modes (most seeds tied,
+a few far apart) are poorly summarised by a mean; :func:`sign_test` counts
+the seeds on each side instead.
+
 * :func:`run_seeds`, :func:`t_interval`, :func:`compare_paired`,
-  :func:`wilson_interval`, :func:`mode_fraction` and :func:`plot_runs`:
-  introduced in section 3.5 (and used from section 2.2 on).
+  :func:`wilson_interval`, :func:`mode_fraction`, :func:`sign_test`,
+  :func:`holm` and :func:`plot_runs`: explained in the section "Reading the
+  evidence", before chapter 1, and used from section 1.2 on.
 
 >>> a = [0.91, 0.93, 0.92, 0.95, 0.90]
 >>> b = [0.89, 0.92, 0.90, 0.93, 0.90]
@@ -30,10 +39,13 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 __all__ = [
     "Interval",
     "PairedComparison",
+    "SignTest",
     "compare_paired",
+    "holm",
     "mode_fraction",
     "plot_runs",
     "run_seeds",
+    "sign_test",
     "t_interval",
     "wilson_interval",
 ]
@@ -168,6 +180,21 @@ class PairedComparison:
         """True when the interval excludes 0, i.e. the data show a difference."""
         return not self.interval.contains(0.0)
 
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of the paired t-test: the chance of a mean difference at least this far from 0
+        if the settings did not differ (0 <= p <= 1; ``shown`` at 95 % is the same as ``p < 0.05``)."""
+        from scipy import stats
+
+        iv = self.interval
+        n = iv.n
+        mean = iv.mean
+        sd = math.sqrt(sum((d - mean) ** 2 for d in self.differences) / (n - 1))
+        if sd == 0:
+            return 1.0 if mean == 0 else 0.0
+        t = mean / (sd / math.sqrt(n))
+        return float(2 * stats.t.sf(abs(t), n - 1))
+
     def verdict(self) -> str:
         """``"A is higher"``, ``"A is lower"`` or ``"no difference shown"``.
 
@@ -214,6 +241,97 @@ def compare_paired(
             raise TypeError(f"compare_paired(): {label} must be a str, got {type(name).__name__}.")
     diffs = tuple(x - y for x, y in zip(xa, xb))
     return PairedComparison(name_a, name_b, diffs, t_interval(diffs, confidence))
+
+
+@dataclass(frozen=True)
+class SignTest:
+    """How many seeds favour each setting, with the two-sided sign test's p-value.
+
+    Returned by :func:`sign_test`.  Ties (equal values) carry no sign and are
+    left out of the test, as usual.  Explained in the section "Reading the
+    evidence", before chapter 1.
+
+    >>> SignTest("A", "B", wins=8, losses=3, ties=9).describe()
+    'A vs B over 20 paired seeds: A higher in 8, lower in 3, tied in 9 (sign test p = 0.23)'
+    """
+
+    name_a: str
+    name_b: str
+    wins: int
+    losses: int
+    ties: int
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided exact binomial p-value of ``wins`` out of ``wins + losses`` under p = 1/2 (1 if all tie)."""
+        n = self.wins + self.losses
+        if n == 0:
+            return 1.0
+        k = min(self.wins, self.losses)
+        tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+        return min(1.0, 2 * tail)
+
+    def describe(self) -> str:
+        """One line: the counts on each side and the p-value."""
+        n = self.wins + self.losses + self.ties
+        return (f"{self.name_a} vs {self.name_b} over {n} paired seeds: {self.name_a} higher in {self.wins}, "
+                f"lower in {self.losses}, tied in {self.ties} (sign test p = {self.p_value:.2g})")
+
+
+def sign_test(a: Sequence[float], b: Sequence[float], name_a: str = "A", name_b: str = "B",
+              tie: float = 0.0) -> SignTest:
+    """Count the seeds where ``a[i]`` is above, below or within ``tie`` of ``b[i]``; see :class:`SignTest`.
+
+    Use it when paired differences fall into modes (many seeds tied, a few
+    far apart either way), where the mean and its t interval mislead.
+    ``tie`` counts differences of at most that size as ties (e.g. one image
+    out of the dev set).  Explained in the section "Reading the evidence".
+
+    >>> sign_test([1.0, 0.9, 1.0, 0.8], [1.0, 0.7, 0.9, 0.9]).describe()
+    'A vs B over 4 paired seeds: A higher in 2, lower in 1, tied in 1 (sign test p = 1)'
+    """
+    xa = _values("a", a, "sign_test", min_len=1)
+    xb = _values("b", b, "sign_test", min_len=1)
+    if len(xa) != len(xb):
+        raise ValueError(f"sign_test(): a and b must hold one value per seed, got {len(xa)} and {len(xb)} values.")
+    if isinstance(tie, bool) or not isinstance(tie, numbers.Real) or not tie >= 0:
+        raise ValueError(f"sign_test(): tie must be a number >= 0, got {tie!r}.")
+    diffs = [x - y for x, y in zip(xa, xb)]
+    wins = sum(d > tie for d in diffs)
+    losses = sum(d < -tie for d in diffs)
+    return SignTest(name_a, name_b, wins, losses, len(diffs) - wins - losses)
+
+
+def holm(p_values: Mapping[str, float] | Sequence[float], alpha: float = 0.05) -> dict[Any, tuple[float, bool]]:
+    """Holm's step-down adjustment of a family of p-values.
+
+    Returns, for each comparison (the mapping's keys, or the positions of a
+    sequence), its adjusted p-value and whether it is still a "difference
+    shown" at level ``alpha`` for the family as a whole: the chance that *any*
+    of the family's verdicts is a false alarm stays below ``alpha``.  Sort the
+    p-values, multiply the smallest by m, the next by m - 1, and so on, keep
+    the sequence non-decreasing, and cap at 1 (Holm, 1979).  Explained in the
+    section "Reading the evidence".
+
+    >>> holm({"lr 1 vs 0.2": 0.001, "lr 3 vs 1": 0.04, "lr 5 vs 3": 0.043})
+    {'lr 1 vs 0.2': (0.003, True), 'lr 3 vs 1': (0.08, False), 'lr 5 vs 3': (0.08, False)}
+    """
+    keys = list(p_values.keys()) if isinstance(p_values, Mapping) else list(range(len(p_values)))
+    values = list(p_values.values()) if isinstance(p_values, Mapping) else list(p_values)
+    if not values:
+        raise ValueError("holm(): p_values is empty; give the p-values of the family of comparisons.")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
+            raise ValueError(f"holm(): every p-value must be a number in [0, 1], got {v!r}.")
+    alpha = _confidence(alpha, "holm")
+    m = len(values)
+    order = sorted(range(m), key=lambda i: values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * float(values[i])))
+        adjusted[i] = round(running, 12)
+    return {k: (adjusted[i], adjusted[i] < alpha) for i, k in enumerate(keys)}
 
 
 def wilson_interval(k: int, n: int, confidence: float = 0.95) -> Interval:

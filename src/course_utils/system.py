@@ -4,7 +4,8 @@
   finite differences).
 * :func:`try_gpu`, :func:`try_all_gpus`: not used by the course's sections,
   which run on the CPU; kept so that d2l code runs (d2l 0.17 introduces them
-  in its section 5.6, GPUs).
+  in its section 5.6, GPUs).  Unlike d2l's, they also find Apple's ``mps``
+  device, so the same code uses the GPU of a recent Mac.
 """
 
 from __future__ import annotations
@@ -54,10 +55,19 @@ class Timer:
         return np.array(self.times).cumsum().tolist()
 
 
-def try_gpu(i: int = 0) -> torch.device:
-    """Return ``cuda:i`` if that GPU exists, otherwise the CPU.
+def _mps_available() -> bool:
+    """Whether Apple's Metal GPU (the ``mps`` device of Apple-silicon Macs) can be used."""
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
 
-    Kept for d2l code (d2l 0.17's section 5.6); the course's sections do not use it.
+
+def try_gpu(i: int = 0) -> torch.device:
+    """Return GPU ``i`` if it exists, otherwise the CPU.
+
+    GPU ``i`` is ``cuda:i`` on a machine with NVIDIA GPUs; on an Apple-silicon
+    Mac it is Apple's ``mps`` device, which is one GPU, so only ``i = 0``
+    finds it (d2l's helper looks for CUDA only).  Kept for d2l code (d2l 0.17's
+    section 5.6); the course's sections run on the CPU.
 
     >>> try_gpu(99).type in {"cpu", "cuda"}
     True
@@ -65,16 +75,20 @@ def try_gpu(i: int = 0) -> torch.device:
     i = _checks.integer("try_gpu", "i", i, minimum=0)
     if torch.cuda.device_count() >= i + 1:
         return torch.device(f"cuda:{i}")
+    if torch.cuda.device_count() == 0 and i == 0 and _mps_available():
+        return torch.device("mps")
     return torch.device("cpu")
 
 
 def try_all_gpus() -> list[torch.device]:
-    """Return all GPUs, or ``[cpu]`` when there is none.
+    """Return all GPUs (every ``cuda`` device, or Apple's ``mps``), or ``[cpu]`` when there is none.
 
-    Kept for d2l code (d2l 0.17's section 5.6); the course's sections do not use it.
+    Kept for d2l code (d2l 0.17's section 5.6); the course's sections run on the CPU.
 
-    >>> try_all_gpus()[0].type in {"cpu", "cuda"}
+    >>> try_all_gpus()[0].type in {"cpu", "cuda", "mps"}
     True
     """
     devices = [torch.device(f"cuda:{i}") for i in range(torch.cuda.device_count())]
+    if not devices and _mps_available():
+        devices = [torch.device("mps")]
     return devices if devices else [torch.device("cpu")]
