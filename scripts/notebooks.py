@@ -42,8 +42,13 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("course_utils") is None:
-    source = os.environ.get("COURSE_UTILS_SOURCE", "{source}")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    source = os.environ.get(
+        "COURSE_UTILS_SOURCE",
+        "{source}",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", source], check=True
+    )
 {end}'''
 
 

@@ -22,7 +22,7 @@ def test_install_source_comes_from_config(tools):
     source = tools.install_source()
     assert source == f"git+{repo['url'].rstrip('/')}.git@{repo['branch']}"
     block = tools.setup_block()
-    assert f'os.environ.get("COURSE_UTILS_SOURCE", "{source}")' in block
+    assert f'"COURSE_UTILS_SOURCE",\n        "{source}",' in block
     assert block.startswith(tools.SETUP_HEADER) and block.endswith(tools.SETUP_END)
 
 
