@@ -28,7 +28,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book import KERNEL_ENV, REPORT, ROOT, chapter_notebooks  # noqa: E402  (the scripts' shared module)
+import book  # noqa: E402  (the scripts' shared module)
+from book import KERNEL_ENV, REPORT, ROOT, chapter_notebooks  # noqa: E402
 
 SETUP_HEADER = "# Course setup: the same in every notebook, written by scripts/notebooks.py."
 SETUP_END = "# End of the course setup; this notebook's imports and seeds follow."
@@ -191,15 +192,18 @@ def _write_report(results: list[dict], jobs: int) -> int:
         previous = {r["notebook"]: r for r in json.loads(REPORT.read_text()).get("notebooks", [])}
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     versions = _versions()
+    fingerprint = book.fingerprint()  # after run() set KERNEL_ENV: the kernels' settings
     for r in results:
         r["executed_at"] = now
         r["versions"] = versions  # per notebook: rows of earlier runs keep theirs
+        r["fingerprint"] = fingerprint  # the test command compares exactly where it matches
         previous[r["notebook"]] = r
     order = [str(p.relative_to(ROOT)) for p in chapter_notebooks()]
     rows = [previous[k] for k in order if k in previous]
     REPORT.write_text(json.dumps({"generated_at": now, "command": "make regenerate", "jobs": jobs,
                                   "kernel_env": KERNEL_ENV, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                                  "versions": versions, "notebooks": rows}, indent=1) + "\n")
+                                  "versions": versions, "fingerprint": fingerprint, "notebooks": rows},
+                                 indent=1) + "\n")
     # The book's status page (status.md) is rendered from the report.
     import status_page
 
