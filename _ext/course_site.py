@@ -109,7 +109,8 @@ def _verified_node(app: Sphinx, docname: str, entry: dict | None, report: dict) 
     seconds = entry.get("seconds")
     para += nodes.Text(f"; the notebook ran in {seconds:.1f} s. " if isinstance(seconds, (int, float))
                        else ". ")
-    para += nodes.Text("Details on the ")
+    para += nodes.Text("On another machine the numbers may differ in their last digits; "
+                       "the claims, checked by asserts, hold there too. Details on the ")
     para += _status_link(app, docname)
     para += nodes.Text(".")
     return box

@@ -28,6 +28,13 @@ VERSION_COLUMNS = (("python", "Python"), ("torch", "torch"), ("torchvision", "to
                    ("course_utils", "course_utils"))
 
 
+#: The fingerprint's fields (scripts/book.py's fingerprint()), in this order, with their titles.
+FINGERPRINT_FIELDS = (("cpu_vendor", "CPU vendor"), ("cpu_model", "CPU model"), ("machine", "architecture"),
+                      ("torch_cpu_capability", "torch CPU capability"), ("blas", "BLAS"),
+                      ("python", "Python"), ("torch", "torch"), ("numpy", "NumPy"),
+                      ("kernel_settings", "kernel settings"))
+
+
 def _when(timestamp: str | None) -> str:
     """``2026-11-23T04:50:29+00:00`` -> ``2026-11-23 04:50`` (the report's times are UTC)."""
     if not timestamp:
@@ -54,10 +61,17 @@ def render(report: dict, notebooks: list[str]) -> str:
         "Every number, table and figure in the chapters is an output stored in the",
         "notebook. This page says when and how each notebook was last executed to",
         "produce those outputs: by the regeneration command, in a fresh kernel, with",
-        "the versions below. CI executes every notebook again on each change",
-        "(`make test`, which runs `pytest --nbval`) and fails if an output differs",
-        "from the stored one, except for lines that start with",
-        "`Measured on this machine:`, which vary by design.",
+        "the versions and on the machine below.",
+        "",
+        "CI executes every notebook again on each change (`make test`, which runs",
+        "`pytest --nbval`). Every cell must run and every `assert` must hold, on any",
+        "machine. The outputs are compared too: **exactly** on a machine whose",
+        "fingerprint (CPU, torch's CPU kernels, BLAS, versions, kernel settings)",
+        "matches the one below; on another machine text and integers must match and",
+        "each number must lie within the tolerance its cell declares (one unit in the",
+        "last printed digit unless the cell declares more, with a reason), because",
+        "another CPU may compute the last digits of a training run differently. Lines",
+        "that start with `Measured on this machine:` are timings and are not compared.",
         "",
         "| Notebook | Status | Time (s) | Executed (UTC) | Versions |",
         "| --- | --- | ---: | --- | :---: |",
@@ -89,6 +103,20 @@ def render(report: dict, notebooks: list[str]) -> str:
         lines += ["", "**Versions.**", ""]
         lines += [f"- **{chr(ord('A') + i)}**: " + ", ".join(f"{title} {env.get(key, '?')}" for key, title in VERSION_COLUMNS)
                   for i, env in enumerate(environments)]
+    fingerprints: list[dict] = []
+    for name in order:
+        row = rows.get(name)
+        fp = (row or {}).get("fingerprint") or (report.get("fingerprint") if row else None)
+        if fp and fp not in fingerprints:
+            fingerprints.append(fp)
+    if fingerprints:
+        lines += ["", "**Machine fingerprint** of the stored outputs"
+                  + (" (several: notebooks were produced on different machines)." if len(fingerprints) > 1 else "."),
+                  ""]
+        for i, fp in enumerate(fingerprints):
+            prefix = f"- **{chr(ord('A') + i)}**: " if len(fingerprints) > 1 else "- "
+            lines.append(prefix + "; ".join(f"{title} `{_cell(fp.get(key, '?'))}`"
+                                            for key, title in FINGERPRINT_FIELDS))
     if failures:
         lines += ["", "## Failures", ""]
         lines += [f"- `{name}`: `{_cell(error or 'no error message recorded')}`" for name, error in failures]

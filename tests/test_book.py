@@ -204,7 +204,10 @@ def test_status_page_renders_every_notebook_and_its_failures(status_page):
         "versions": {"python": "3.11.7", "torch": "2.5.0", "torchvision": "0.20.0", "course_utils": "0.1.0"},
         "notebooks": [
             {"notebook": "chapters/a/01_x.ipynb", "status": "passed", "seconds": 7.25, "error": None,
-             "executed_at": "2026-01-02T03:04:05+00:00"},
+             "executed_at": "2026-01-02T03:04:05+00:00",
+             "fingerprint": {"cpu_vendor": "GenuineIntel", "cpu_model": "Xeon", "machine": "x86_64",
+                             "torch_cpu_capability": "AVX512", "blas": "mkl 2024.2", "python": "3.11.7",
+                             "torch": "2.5.0", "numpy": "2.1.0", "kernel_settings": "OMP_NUM_THREADS=1"}},
             {"notebook": "chapters/a/02_y.ipynb", "status": "failed", "seconds": 3.0,
              "error": "\x1b[31mAssertionError\x1b[39m: loss | 0.5", "executed_at": "2026-01-01T00:00:00+00:00",
              "versions": {"python": "3.12.1", "torch": "2.6.0", "torchvision": "0.21.0", "course_utils": "0.2.0"}},
@@ -221,6 +224,9 @@ def test_status_page_renders_every_notebook_and_its_failures(status_page):
     assert "- **B**: Python 3.12.1, torch 2.6.0, torchvision 0.21.0, course_utils 0.2.0" in page
     assert "- `chapters/a/02_y.ipynb`: `AssertionError: loss \\| 0.5`" in page, "failures are listed, ANSI-free"
     assert "`make regenerate`" in page and "x86_64, 2 cores" in page and "`OMP_NUM_THREADS=1`" in page
+    assert ("- CPU vendor `GenuineIntel`; CPU model `Xeon`; architecture `x86_64`; torch CPU capability "
+            "`AVX512`; BLAS `mkl 2024.2`; Python `3.11.7`; torch `2.5.0`; NumPy `2.1.0`; kernel settings "
+            "`OMP_NUM_THREADS=1`") in page, "the status page shows the fingerprint of the stored outputs"
     assert page == status_page.render(report, ["chapters/a/01_x.ipynb", "chapters/a/02_y.ipynb",
                                                "chapters/a/03_z.ipynb"]), "the page is deterministic"
 
