@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Find measured-looking numbers typed by hand into a notebook's prose or alt texts.
+"""Find measured-looking numbers typed by hand into the prose of the book's pages.
 
-    python scripts/prose_numbers.py [NOTEBOOK ...]   # all chapter notebooks by default
+    python scripts/prose_numbers.py [PAGE ...]   # every page of the book by default
+
+A page is a notebook (its markdown cells and figures' alt texts are read) or a
+markdown page of ``_toc.yml`` (the intro, the chapters' landing pages, the
+glossary...).  The status page is left out: it is generated from the report
+of the regeneration command, so its numbers come from code.
 
 Every measured number on a page must come from code (``d2l.glue`` and
 ``{glue:text}`name```).  This checker reads each markdown cell and each figure's
@@ -14,9 +19,12 @@ citation years), and reports what still looks measured:
 * an integer of three or more digits (``1000``, ``60,000``).
 
 Allowed all the same: a number that is a literal in the notebook's own code (a
-hyper-parameter quoted in the text, e.g. "lr 0.03" beside ``lr = 0.03``), and
-the short list of dataset facts in ``ALLOWED`` below.  ``tests/test_prose_numbers.py``
-runs this over every notebook in ``make test``.
+hyper-parameter quoted in the text, e.g. "lr 0.03" beside ``lr = 0.03``); on a
+markdown page, a literal of the code of the notebooks it introduces (a chapter's
+landing page: that chapter's notebooks; other pages: all of them) and the
+number of a section of the book ("3.4 and 3.5 need only 3.1"); and the short
+list of dataset facts in ``ALLOWED`` below.  ``tests/test_prose_numbers.py``
+runs this over every page in ``make test``.
 """
 
 from __future__ import annotations
@@ -177,15 +185,69 @@ def chapter_notebooks() -> list[Path]:
     return sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
+#: Markdown pages whose numbers come from code all the same.
+GENERATED_PAGES = {"status.md": "written by scripts/status_page.py from the regeneration command's report"}
+
+_SECTION_TITLE = re.compile(r"^#\s+(\d+\.\d+)\s", re.M)
+
+
+def section_numbers() -> set[str]:
+    """The numbers of the book's sections, read from the notebooks' titles ("# 3.5 Training ...")."""
+    numbers = set()
+    for nb in chapter_notebooks():
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "markdown":
+                src = cell.get("source", "")
+                numbers.update(_SECTION_TITLE.findall("".join(src) if isinstance(src, list) else src))
+    return numbers
+
+
+def book_pages() -> list[Path]:
+    """Every page of the book: the markdown pages of ``_toc.yml`` (but generated ones) and every notebook."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import book
+
+    pages = []
+    for page in book.toc_pages():
+        path = book.page_source(page)
+        if path is not None and path.suffix == ".md" and path.name not in GENERATED_PAGES:
+            pages.append(path)
+    return pages + chapter_notebooks()
+
+
+def check_page(path: Path) -> list[Finding]:
+    """A markdown page: literals of the notebooks it introduces and section numbers are allowed."""
+    path = path.resolve()
+    notebooks = sorted(path.parent.glob("*.ipynb")) if path.name == "index.md" and path.parent != ROOT \
+        else chapter_notebooks()
+    sources = []
+    for nb in notebooks:
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                src = cell.get("source", "")
+                sources.append("".join(src) if isinstance(src, list) else src)
+    literals = code_literals(sources) | {float(n) for n in section_numbers()}
+    try:
+        name = str(path.relative_to(ROOT))
+    except ValueError:
+        name = str(path)
+    return find_typed_numbers(path.read_text(), literals, name, "page")
+
+
+def check(path: Path) -> list[Finding]:
+    """A notebook or a markdown page."""
+    return check_notebook(path) if path.suffix == ".ipynb" else check_page(path)
+
+
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or chapter_notebooks()
+    paths = [Path(a) for a in argv] or book_pages()
     total = 0
     for path in paths:
-        findings = check_notebook(path)
+        findings = check(path)
         total += len(findings)
         for f in findings:
             print(f)
-    print(f"{total} typed measured-looking number(s) in {len(paths)} notebook(s)")
+    print(f"{total} typed measured-looking number(s) in {len(paths)} page(s)")
     return 1 if total else 0
 
 

@@ -81,9 +81,36 @@ def test_alt_texts_are_checked(pn, tmp_path):
     assert [(f.where, f.number) for f in findings] == [("cell 0 image alt", "0.45")]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "chapters")))
-def test_no_typed_measured_number_in_the_prose(pn, notebook):
-    findings = pn.check_notebook(notebook)
+def _pages():
+    """The pages to check, listed at collection time (before fixtures exist)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("prose_numbers_pages", ROOT / "scripts" / "prose_numbers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses need their module registered
+    spec.loader.exec_module(module)
+    return module.book_pages()
+
+
+def test_every_page_of_the_book_is_checked(pn):
+    pages = {str(p.relative_to(ROOT)) for p in pn.book_pages()}
+    assert {"intro.md", "glossary.md", "chapters/02_softmax_regression/index.md"} <= pages
+    assert {str(p.relative_to(ROOT)) for p in NOTEBOOKS} <= pages
+    assert "status.md" not in pages  # generated from the report: its numbers come from code
+
+
+def test_a_landing_page_may_quote_section_numbers_and_its_notebooks_literals(pn, tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("**3.1 Hidden layers.** 3.4 and 3.5 need only 3.1 and 3.3.")
+    assert pn.check_page(page) == []  # the book's section numbers
+    page.write_text("the in-memory loader is 57.3 times faster; 3.17 is no section; 1234 images")
+    assert [f.number for f in pn.check_page(page)] == ["57.3", "3.17", "1234"]
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_typed_measured_number_in_the_prose(pn, page):
+    findings = pn.check(page)
     assert not findings, (
         "measured numbers typed into the prose (print them in code, d2l.glue(...) them and write "
         "{glue:text}`name` in the text; see CONTRIBUTING.md):\n" + "\n".join(map(str, findings))
