@@ -49,33 +49,94 @@ def _cell(text: object) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("`", "'").strip() or "–"
 
 
-def render(report: dict, notebooks: list[str]) -> str:
+#: The page's text in the two editions (the Chinese edition renders this page itself, from the report).
+TEXT = {
+    "en": {
+        "title": "# Notebook status",
+        "intro": [
+            "Every number, table and figure in the chapters is an output stored in the",
+            "notebook. This page says when and how each notebook was last executed to",
+            "produce those outputs: by the regeneration command, in a fresh kernel, with",
+            "the versions and on the machine below.",
+            "",
+            "CI executes every notebook again on each change (`make test`, which runs",
+            "`pytest --nbval`). Every cell must run and every `assert` must hold, on any",
+            "machine. The outputs are compared too: **exactly** on a machine whose",
+            "fingerprint (CPU, torch's CPU kernels, BLAS, versions, kernel settings)",
+            "matches the one below; on another machine text and integers must match and",
+            "each number must lie within the tolerance its cell declares (one unit in the",
+            "last printed digit unless the cell declares more, with a reason), because",
+            "another CPU may compute the last digits of a training run differently. Lines",
+            "that start with `Measured on this machine:` are timings and are not compared.",
+        ],
+        "header": "| Notebook | Status | Time (s) | Executed (UTC) | Versions |",
+        "passed": "passed", "failed": "**failed**", "not_run": "not yet run",
+        "versions": "**Versions.**",
+        "fingerprint": "**Machine fingerprint** of the stored outputs",
+        "several": " (several: notebooks were produced on different machines).",
+        "failures": "## Failures", "no_error": "no error message recorded",
+        "how": "## How the outputs were produced",
+        "command": "- **Command:** `{command}` (`python scripts/notebooks.py run`), {jobs} notebook(s) at a time, "
+                   "each in a fresh kernel.",
+        "env": "- **Kernel environment:** {env}; the test command uses the same settings.",
+        "machine": "- **Machine:** {machine}.",
+        "last": "- **Last run:** {when} UTC.",
+        "times": "- **Times** are wall-clock seconds of the whole notebook on that machine, kernel start included.",
+        "reproduce": "To reproduce a notebook's outputs on your machine:",
+        "written": ["This page is written by `scripts/status_page.py` from `reports/notebooks.json`;",
+                    "do not edit it by hand."],
+        "default": "default",
+        "end": ".",
+    },
+    "zh": {
+        "title": "# 笔记本状态",
+        "intro": [
+            "各章中的每个数字、表格和图都是保存在笔记本里的输出。本页说明每个笔记本最近一次",
+            "是在何时、以何种方式执行并产生这些输出的：由重新生成命令在全新的内核中执行，",
+            "所用的版本和机器见下文。",
+            "",
+            "每次修改后，CI 都会重新执行每个笔记本（`make test`，即 `pytest --nbval`）。",
+            "在任何机器上，每个单元格都必须能运行，每个 `assert` 都必须成立。输出也会被比较：",
+            "在指纹（CPU、torch 的 CPU 内核、BLAS、版本、内核设置）与下文一致的机器上**逐字**比较；",
+            "在其他机器上，文字和整数必须一致，每个数字必须落在其单元格声明的容差之内",
+            "（默认为最后一位打印数字的一个单位，单元格可以附带理由声明更宽的容差），",
+            "因为另一种 CPU 计算训练结果时最后几位可能不同。以 `Measured on this machine:`",
+            "开头的行是计时结果，不参与比较。",
+        ],
+        "header": "| 笔记本 | 状态 | 用时（秒） | 执行时间（UTC） | 版本 |",
+        "passed": "通过", "failed": "**失败**", "not_run": "尚未运行",
+        "versions": "**版本。**",
+        "fingerprint": "保存的输出所用机器的**指纹**",
+        "several": "（有多个：笔记本是在不同机器上生成的）。",
+        "failures": "## 失败", "no_error": "没有记录错误信息",
+        "how": "## 输出是如何生成的",
+        "command": "- **命令：** `{command}`（`python scripts/notebooks.py run`），同时运行 {jobs} 个笔记本，"
+                   "每个都在全新的内核中执行。",
+        "env": "- **内核环境：** {env}；测试命令使用相同的设置。",
+        "machine": "- **机器：** {machine}。",
+        "last": "- **最近一次运行：** {when} UTC。",
+        "times": "- **用时**是整个笔记本在该机器上的挂钟时间（秒），包括内核启动。",
+        "reproduce": "在你的机器上重现某个笔记本的输出：",
+        "written": ["本页由 `scripts/status_page.py` 根据 `reports/notebooks.json` 生成；", "请勿手工编辑。"],
+        "default": "默认",
+        "end": "。",
+    },
+}
+
+FINGERPRINT_TITLES_ZH = {"cpu_vendor": "CPU 厂商", "cpu_model": "CPU 型号", "machine": "架构",
+                         "torch_cpu_capability": "torch CPU 能力", "blas": "BLAS", "python": "Python",
+                         "torch": "torch", "numpy": "NumPy", "kernel_settings": "内核设置"}
+
+
+def render(report: dict, notebooks: list[str], language: str = "en") -> str:
     """The markdown of the status page for a report and the notebooks of the table of contents."""
+    text = TEXT[language]
+    sep = "；" if language == "zh" else "; "
     rows = {r["notebook"]: r for r in report.get("notebooks", [])}
     default_versions = report.get("versions", {})
     order = notebooks + [n for n in rows if n not in notebooks]
 
-    lines = [
-        "# Notebook status",
-        "",
-        "Every number, table and figure in the chapters is an output stored in the",
-        "notebook. This page says when and how each notebook was last executed to",
-        "produce those outputs: by the regeneration command, in a fresh kernel, with",
-        "the versions and on the machine below.",
-        "",
-        "CI executes every notebook again on each change (`make test`, which runs",
-        "`pytest --nbval`). Every cell must run and every `assert` must hold, on any",
-        "machine. The outputs are compared too: **exactly** on a machine whose",
-        "fingerprint (CPU, torch's CPU kernels, BLAS, versions, kernel settings)",
-        "matches the one below; on another machine text and integers must match and",
-        "each number must lie within the tolerance its cell declares (one unit in the",
-        "last printed digit unless the cell declares more, with a reason), because",
-        "another CPU may compute the last digits of a training run differently. Lines",
-        "that start with `Measured on this machine:` are timings and are not compared.",
-        "",
-        "| Notebook | Status | Time (s) | Executed (UTC) | Versions |",
-        "| --- | --- | ---: | --- | :---: |",
-    ]
+    lines = [text["title"], "", *text["intro"], "", text["header"], "| --- | --- | ---: | --- | :---: |"]
     # The versions of each notebook's run, named A, B, ... in order of first use
     # and listed under the table: the same four versions for every row would
     # make the table too wide to read.
@@ -88,7 +149,7 @@ def render(report: dict, notebooks: list[str]) -> str:
         short = name.removeprefix("chapters/").removesuffix(".ipynb")
         link = f"{{doc}}`{name.removesuffix('.ipynb')}`" if row and name in notebooks else f"`{short}`"
         if row is None:
-            lines.append(f"| {link} | not yet run | – | – | – |")
+            lines.append(f"| {link} | {text['not_run']} | – | – | – |")
             continue
         versions = {key: _cell(value) for key, value in (row.get("versions") or default_versions).items()}
         if versions not in environments:
@@ -97,10 +158,10 @@ def render(report: dict, notebooks: list[str]) -> str:
         passed = row.get("status") == "passed"
         if not passed:
             failures.append((name, row.get("error")))
-        lines.append(f"| {link} | {'passed' if passed else '**failed**'} | {float(row.get('seconds', 0)):.1f} "
-                     f"| {_when(row.get('executed_at'))} | {label} |")
+        lines.append(f"| {link} | {text['passed'] if passed else text['failed']} | "
+                     f"{float(row.get('seconds', 0)):.1f} | {_when(row.get('executed_at'))} | {label} |")
     if environments:
-        lines += ["", "**Versions.**", ""]
+        lines += ["", text["versions"], ""]
         lines += [f"- **{chr(ord('A') + i)}**: " + ", ".join(f"{title} {env.get(key, '?')}" for key, title in VERSION_COLUMNS)
                   for i, env in enumerate(environments)]
     fingerprints: list[dict] = []
@@ -110,39 +171,35 @@ def render(report: dict, notebooks: list[str]) -> str:
         if fp and fp not in fingerprints:
             fingerprints.append(fp)
     if fingerprints:
-        lines += ["", "**Machine fingerprint** of the stored outputs"
-                  + (" (several: notebooks were produced on different machines)." if len(fingerprints) > 1 else "."),
-                  ""]
+        lines += ["", text["fingerprint"] + (text["several"] if len(fingerprints) > 1 else text["end"]), ""]
         for i, fp in enumerate(fingerprints):
             prefix = f"- **{chr(ord('A') + i)}**: " if len(fingerprints) > 1 else "- "
-            lines.append(prefix + "; ".join(f"{title} `{_cell(fp.get(key, '?'))}`"
-                                            for key, title in FINGERPRINT_FIELDS))
+            titles = [(key, FINGERPRINT_TITLES_ZH[key] if language == "zh" else title)
+                      for key, title in FINGERPRINT_FIELDS]
+            lines.append(prefix + sep.join(f"{title} `{_cell(fp.get(key, '?'))}`" for key, title in titles))
     if failures:
-        lines += ["", "## Failures", ""]
-        lines += [f"- `{name}`: `{_cell(error or 'no error message recorded')}`" for name, error in failures]
+        lines += ["", text["failures"], ""]
+        lines += [f"- `{name}`: `{_cell(error or text['no_error'])}`" for name, error in failures]
 
     env = report.get("kernel_env", {})
     env_text = " ".join(f"`{k}={v}`" for k, v in env.items() if k != "MPLBACKEND")
     lines += [
         "",
-        "## How the outputs were produced",
+        text["how"],
         "",
-        f"- **Command:** `{report.get('command', 'make regenerate')}` "
-        "(`python scripts/notebooks.py run`), "
-        f"{report.get('jobs', 1)} notebook(s) at a time, each in a fresh kernel.",
-        f"- **Kernel environment:** {env_text or 'default'}; the test command uses the same settings.",
-        f"- **Machine:** {report.get('machine', 'unknown')}.",
-        f"- **Last run:** {_when(report.get('generated_at'))} UTC.",
-        "- **Times** are wall-clock seconds of the whole notebook on that machine, kernel start included.",
+        text["command"].format(command=report.get("command", "make regenerate"), jobs=report.get("jobs", 1)),
+        text["env"].format(env=env_text or text["default"]),
+        text["machine"].format(machine=report.get("machine", "unknown")),
+        text["last"].format(when=_when(report.get("generated_at"))),
+        text["times"],
         "",
-        "To reproduce a notebook's outputs on your machine:",
+        text["reproduce"],
         "",
         "```bash",
         ".venv/bin/python scripts/notebooks.py run chapters/02_softmax_regression/01_fashion_mnist.ipynb",
         "```",
         "",
-        "This page is written by `scripts/status_page.py` from `reports/notebooks.json`;",
-        "do not edit it by hand.",
+        *text["written"],
     ]
     return "\n".join(lines) + "\n"
 
