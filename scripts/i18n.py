@@ -111,8 +111,8 @@ def _catalogue_pages(directory: Path, suffix: str) -> dict[str, Path]:
 
 # Text that needs no translation: maths, code spans, roles, numbers, punctuation.
 _NOTHING_TO_TRANSLATE = [
-    re.compile(r"\$\$.*?\$\$", re.S), re.compile(r"\$[^$]+\$"), re.compile(r"`[^`]*`"),
-    re.compile(r"\{[\w:.-]+\}`[^`]*`"), re.compile(r"\\begin\{.*?\\end\{[^}]*\}", re.S),
+    re.compile(r"\{[\w:.-]+\}`[^`]*`"), re.compile(r"\$\$.*?\$\$", re.S), re.compile(r"\$[^$]+\$"),
+    re.compile(r"`[^`]*`"), re.compile(r"\\begin\{.*?\\end\{[^}]*\}", re.S),
 ]
 
 
@@ -171,12 +171,16 @@ def update() -> int:
     return 0
 
 
-def check(pot: Path | None = None, quiet: bool = False) -> list[str]:
-    """Every page's catalogue exists, holds exactly the page's messages, all translated, none fuzzy."""
+def check(pot: Path | None = None, quiet: bool = False, catalogue_dir: Path = CATALOGUES) -> list[str]:
+    """Every page's catalogue exists, holds exactly the page's messages, all translated, none fuzzy.
+
+    ``pot`` holds the templates to compare with; by default they are extracted
+    afresh from the English pages into a temporary folder.
+    """
     pot = pot or templates(Path(tempfile.mkdtemp(prefix="course-pot-")))
     problems = []
     templates_ = _catalogue_pages(pot, ".pot")
-    catalogues = _catalogue_pages(CATALOGUES, ".po")
+    catalogues = _catalogue_pages(catalogue_dir, ".po")
     for page in sorted(set(catalogues) - set(templates_)):
         problems.append(f"{page}.po: no such page any more (python scripts/i18n.py update removes it)")
     for page, template_path in templates_.items():

@@ -1,0 +1,112 @@
+"""The Chinese edition's catalogues: complete, current with the English pages, consistent with the glossary.
+
+``scripts/i18n.py`` keeps one gettext catalogue per page under
+``locales/zh_CN/LC_MESSAGES``.  A change to English prose changes a message
+id, so the catalogue of that page no longer matches a fresh extraction and
+``test_every_catalogue_is_complete_and_current`` fails until the translation
+is updated (CONTRIBUTING.md, "The Chinese edition", says how).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import i18n  # noqa: E402
+
+TERM_ROLE = re.compile(r"\{term\}`([^`]+)`")
+
+
+def _write(path: Path, entries: list[tuple[str, str, bool]]) -> None:
+    """A minimal .po/.pot file: (msgid, msgstr, fuzzy) entries."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', ""]
+    for msgid, msgstr, fuzzy in entries:
+        lines += (["#, fuzzy"] if fuzzy else []) + [f'msgid "{msgid}"', f'msgstr "{msgstr}"', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_the_check_fails_on_a_changed_sentence_an_untranslated_and_a_fuzzy_message(tmp_path):
+    pot, po = tmp_path / "pot", tmp_path / "po"
+    _write(pot / "page.pot", [("The loss falls.", "", False), ("A second sentence.", "", False)])
+    _write(po / "page.po", [("The loss falls.", "损失下降。", False), ("A second sentence.", "第二句。", False)])
+    assert i18n.check(pot, quiet=True, catalogue_dir=po) == []
+    # The English sentence changes: the catalogue is out of date until it is updated.
+    _write(pot / "page.pot", [("The loss falls quickly.", "", False), ("A second sentence.", "", False)])
+    problems = i18n.check(pot, quiet=True, catalogue_dir=po)
+    assert len(problems) == 1 and "out of date" in problems[0] and "1 new or changed" in problems[0]
+    _write(po / "page.po", [("The loss falls quickly.", "", False), ("A second sentence.", "第二句。", True)])
+    problems = i18n.check(pot, quiet=True, catalogue_dir=po)
+    assert any("1 untranslated" in p for p in problems) and any("1 fuzzy" in p for p in problems)
+    # A page without a catalogue, and a catalogue without a page.
+    _write(pot / "new.pot", [("Hello.", "", False)])
+    _write(po / "gone.po", [("Bye.", "再见。", False)])
+    problems = i18n.check(pot, quiet=True, catalogue_dir=po)
+    assert any(p.startswith("new.po: missing") for p in problems)
+    assert any(p.startswith("gone.po: no such page") for p in problems)
+
+
+@pytest.mark.parametrize("msgid, needs", [
+    ("The loss falls.", True),
+    ("$\\sigma(x) = 1 / (1 + e^{-x})$", False),
+    ("`nn.Linear(784, 10)`", False),
+    ("{glue:text}`acc_test`", False),
+    ("{term}`softmax`", False),
+    ("0.5", False),
+    ("See {doc}`/status` for details.", True),
+])
+def test_only_messages_with_words_need_a_translation(msgid, needs):
+    assert i18n.needs_translation(msgid) is needs
+
+
+def glossary_chinese() -> dict[str, list[str]]:
+    """English term (lower case) -> its Chinese names in glossary.md (alternatives split)."""
+    from test_book import glossary_entries  # the glossary parser of the book's tests
+
+    names = {}
+    for term, definition in glossary_entries((ROOT / "glossary.md").read_text()):
+        chinese = definition.split(" — ", 1)[0]
+        names[" ".join(term.split()).lower()] = [n.strip() for n in re.split(r"[/（）()]", chinese) if n.strip()]
+    return names
+
+
+def _target(role_text: str) -> str:
+    match = re.fullmatch(r"(?s)(.*?)\s*<([^<>]+)>", role_text.strip())
+    return " ".join((match.group(2) if match else role_text).split()).lower()
+
+
+def test_translations_use_the_glossary_s_chinese_terms():
+    """Where a message's English links a glossary term, its translation names the term in the
+    glossary's Chinese (the glossary's Chinese column is the term list)."""
+    from babel.messages.pofile import read_po
+
+    chinese = glossary_chinese()
+    checked, problems = 0, []
+    for path in sorted(i18n.CATALOGUES.rglob("*.po")):
+        with open(path, "rb") as f:
+            catalog = read_po(f)
+        for message in catalog:
+            if not message.id or not message.string:
+                continue
+            for role in TERM_ROLE.findall(message.id):
+                names = chinese.get(_target(role))
+                if not names:
+                    continue  # an unknown term is test_book's business
+                checked += 1
+                if not any(name.lower() in message.string.lower() for name in names):
+                    problems.append(f"{path.relative_to(i18n.CATALOGUES)}: '{role}' should read "
+                                    f"{' or '.join(names)} in: {message.string[:80]}")
+    assert not problems, "\n".join(problems)
+    assert checked > 0 or not any(i18n.CATALOGUES.rglob("*.po")), "no glossary term was checked"
+    print(f"{checked} glossary terms in translated messages use the glossary's Chinese")
+
+
+def test_every_catalogue_is_complete_and_current():
+    problems = i18n.check(quiet=True)
+    assert not problems, ("the Chinese catalogues do not match the English pages (CONTRIBUTING.md, "
+                          "'The Chinese edition'):\n" + "\n".join(problems))
