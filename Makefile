@@ -90,7 +90,7 @@ clean:
 
 browser-test: setup
 	@test -f _build/html/index.html || { echo "no built site: run 'make book' first"; exit 1; }
-	$(PY) -m pytest -rP site_tests/test_browser.py site_tests/test_offline_pack.py
+	$(PY) -m pytest -rP site_tests/test_browser.py site_tests/test_chinese_edition.py site_tests/test_offline_pack.py
 
 colab-test: setup
 	$(PY) -m pytest site_tests/test_colab_path.py
