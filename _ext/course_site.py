@@ -92,6 +92,7 @@ NOTE_TEXT = {
         "passed": ("Verified: ", "outputs produced and checked on "),
         "failed": ("Not verified ({status}): ", "last run on "),
         "with": (" with Python ", ", torch ", " and course_utils "),
+        "with_failed": (" with Python ", ", torch ", " and course_utils "),
         "seconds": "; the notebook ran in {seconds:.1f} s. ",
         "portable": ("On another machine the numbers may differ in their last digits; "
                      "the claims, checked by asserts, hold there too. Details on the "),
@@ -103,6 +104,7 @@ NOTE_TEXT = {
         "passed": ("已验证：", "输出于 "),
         "failed": ("未通过验证（{status}）：", "最后一次运行于 "),
         "with": (" 生成并检查，使用 Python ", "、torch ", " 和 course_utils "),
+        "with_failed": ("，使用 Python ", "、torch ", " 和 course_utils "),
         "seconds": "；笔记本运行了 {seconds:.1f} 秒。",
         "portable": "在另一台机器上，数字的最后几位可能不同；由 assert 检查的结论在那里同样成立。详见",
         "status": "状态页",
@@ -134,7 +136,7 @@ def _verified_node(app: Sphinx, docname: str, entry: dict | None, report: dict) 
     para += nodes.strong("", head.format(status=status))
     para += nodes.Text(body)
     para += nodes.inline("", when, classes=["course-verified-date"])
-    with_python, with_torch, with_utils = text["with"]
+    with_python, with_torch, with_utils = text["with" if status == "passed" else "with_failed"]
     para += nodes.Text(with_python)
     para += nodes.literal("", versions.get("python", "?"))
     para += nodes.Text(with_torch)
@@ -207,10 +209,13 @@ def _glue_in_translations() -> None:
             continue
         original = cls.run
 
-        def run(self, _original=original):
+        def run(self, _original=original, _formatted=cls is not roles.PasteRoleAny):
             env = getattr(self.document.settings, "env", None)
             if env is not None and "nb_renderer" not in self.document and "::" not in self.text:
-                self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}"
+                # The text role splits a format off at the last colon ("key:.2f"), so the
+                # cross-document form needs one: ":s" keeps the stored text as it is.
+                suffix = ":s" if _formatted and ":" not in self.text else ""
+                self.text = f"{Path(env.doc2path(env.docname)).name}::{self.text}{suffix}"
             return _original(self)
 
         cls.run = run

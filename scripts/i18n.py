@@ -211,7 +211,8 @@ def check(pot: Path | None = None, quiet: bool = False, catalogue_dir: Path = CA
 def build(extra: list[str] | None = None) -> int:
     """The Chinese site, from the same sources, into _build/html/zh (warnings are errors)."""
     write_conf()
-    cmd = [_bin("sphinx-build"), "-b", "html", "-W", "--keep-going", "-q", "-c", str(CONF_DIR),
+    # -E: read every page afresh (the environment does not notice a changed extension or catalogue).
+    cmd = [_bin("sphinx-build"), "-b", "html", "-E", "-W", "--keep-going", "-q", "-c", str(CONF_DIR),
            "-d", str(BUILD / "i18n" / "doctrees-zh"), "-D", f"language={LANGUAGE}", "-D", f"html_title={TITLE_ZH}",
            ".", str(HTML_ZH), *(extra or [])]
     return subprocess.run(cmd, cwd=ROOT).returncode

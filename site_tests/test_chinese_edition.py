@@ -124,7 +124,9 @@ def test_chinese_notebook_pages_have_a_chinese_note_and_the_same_colab_link(brow
             "const n = document.querySelector('article.bd-article .course-verified'); return n ? n.textContent : '';")
         if not english or english != chinese:
             problems.append(f"zh/{page}: Colab links {chinese}, the English page has {english}")
-        if "已验证" not in note or "最后几位" not in note:
+        passed = "course-verified-failed" not in browser.execute_script(
+            "const n = document.querySelector('article.bd-article .course-verified'); return n ? n.className : '';")
+        if ("已验证" if passed else "未通过验证") not in note or "最后几位" not in note:
             problems.append(f"zh/{page}: the Verified note is not in Chinese: {note[:80]!r}")
     assert not problems, "\n".join(problems)
 
