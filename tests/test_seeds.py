@@ -134,8 +134,14 @@ def test_data_drawn_per_seed():
 def test_record_steps_and_last():
     make_net, data, loss, metric = small_mlp()
     runs = d2l.train_seeds(make_net, range(2), data, loss, 2, lr=0.5, batch_size=30, metric=metric,
-                           record_steps=True)
-    assert runs.step_loss.shape == (6, 2)  # 90 examples in batches of 30, 2 epochs
+                           record_steps=True, val_data=data)
+    assert runs.step_loss.shape == (6, 2) and runs.step_val_loss.shape == (6, 2)  # 90 examples, batches of 30
+    # The loss after the last step is the epoch's val loss; after step s, the loss before step s + 1
+    # on the same (full) data would be the same, so compare the full-batch case:
+    torch.testing.assert_close(runs.step_val_loss[-1], runs.val_loss[-1])
+    full = d2l.train_seeds(make_net, range(2), data, loss, 3, lr=0.5, record_steps=True, val_data=data)
+    torch.testing.assert_close(full.step_val_loss[:-1], full.step_loss[1:], rtol=1e-5, atol=1e-7)
+    assert d2l.train_seeds(make_net, [0], data, loss, 1, lr=0.5, record_steps=True).step_val_loss is None
     assert runs.last("train_loss") == pytest.approx(runs.step_loss[3:].mean(dim=0).tolist(), rel=1e-6)
     with pytest.raises(ValueError, match="pass val_data"):
         runs.last("val_score")

@@ -68,7 +68,10 @@ class SeedRuns:
       step, in evaluation mode (``None`` without ``val_data``; ``val_score``
       is ``None`` without a metric);
     * ``step_loss``: shape ``(steps, K)``, the mean loss of every minibatch
-      before its step (only with ``record_steps=True``).
+      before its step (only with ``record_steps=True``);
+    * ``step_val_loss``: shape ``(steps, K)``, the loss on ``val_data`` after
+      every step (only with ``record_steps=True`` and ``val_data``; pass the
+      training set as ``val_data`` to follow the full training loss).
 
     :meth:`last` gives the values of the last epoch as a list, ready for
     :func:`~course_utils.repeats.compare_paired`; :meth:`net` rebuilds the
@@ -89,6 +92,7 @@ class SeedRuns:
     val_loss: torch.Tensor | None
     val_score: torch.Tensor | None
     step_loss: torch.Tensor | None
+    step_val_loss: torch.Tensor | None
     params: dict[str, torch.Tensor] = field(repr=False)
     _template: nn.Module = field(repr=False)
 
@@ -312,6 +316,22 @@ def train_seeds(
     gens = [torch.Generator().manual_seed(s) for s in seeds]
     records: dict[str, list[torch.Tensor]] = {"train_loss": [], "train_score": [], "val_loss": [], "val_score": []}
     step_losses: list[torch.Tensor] = []
+    step_val_losses: list[torch.Tensor] = []
+
+    def evaluate() -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Loss (and score) of every run on val_data, in evaluation mode."""
+        template.eval()
+        with torch.no_grad():
+            Xe = Xv[seed_of_run] if val_per_seed else Xv
+            out = torch.func.vmap(outputs, in_dims=(0, 0 if val_per_seed else None))(params, Xe).detach()
+            ye = yv[seed_of_run] if val_per_seed else yv.expand(R, *yv.shape)
+            target = ye.reshape(out.shape) if ye[0].numel() == out[0].numel() and ye[0].shape != out[0].shape \
+                else ye
+            per = torch.func.vmap(lambda o, t: loss(o, t).mean())(out, target).float()
+            score = (_correct(metric, fast, out, ye) / ye.shape[1]).float() if metric is not None else None
+        template.train()
+        return per, score
+
     template.train()
     for _ in range(num_epochs):
         if batch_size is None:
@@ -348,24 +368,18 @@ def train_seeds(
             loss_sum += losses.detach().double() * b
             if record_steps:
                 step_losses.append(losses.detach().clone())
+                if val_data is not None:
+                    step_val_losses.append(evaluate()[0])
             if metric is not None:
                 correct += _correct(metric, fast, out.detach(), yb)
         records["train_loss"].append((loss_sum / n).float())
         if metric is not None:
             records["train_score"].append((correct / n).float())
         if val_data is not None:
-            template.eval()
-            with torch.no_grad():
-                Xe = Xv[seed_of_run] if val_per_seed else Xv
-                out = torch.func.vmap(outputs, in_dims=(0, 0 if val_per_seed else None))(params, Xe).detach()
-                ye = yv[seed_of_run] if val_per_seed else yv.expand(R, *yv.shape)
-                target = ye.reshape(out.shape) if ye[0].numel() == out[0].numel() and ye[0].shape != out[0].shape \
-                    else ye
-                per = torch.func.vmap(lambda o, t: loss(o, t).mean())(out, target)
-                records["val_loss"].append(per.float())
-                if metric is not None:
-                    records["val_score"].append((_correct(metric, fast, out, ye) / ye.shape[1]).float())
-            template.train()
+            per, score = evaluate()
+            records["val_loss"].append(per)
+            if score is not None:
+                records["val_score"].append(score)
 
     def part(name: str, i: int) -> torch.Tensor | None:
         if not records[name]:
@@ -379,6 +393,7 @@ def train_seeds(
             train_loss=part("train_loss", i), train_score=part("train_score", i),
             val_loss=part("val_loss", i), val_score=part("val_score", i),
             step_loss=torch.stack(step_losses)[:, i * K:(i + 1) * K].cpu() if record_steps else None,
+            step_val_loss=torch.stack(step_val_losses)[:, i * K:(i + 1) * K].cpu() if step_val_losses else None,
             params={name: p[i * K:(i + 1) * K].detach().clone().cpu() for name, p in params.items()},
             _template=template,
         ))
