@@ -144,7 +144,7 @@ def test_record_steps_and_last():
     assert d2l.train_seeds(make_net, [0], data, loss, 1, lr=0.5, record_steps=True).step_val_loss is None
     assert runs.last("train_loss") == pytest.approx(runs.step_loss[3:].mean(dim=0).tolist(), rel=1e-6)
     with pytest.raises(ValueError, match="pass val_data"):
-        runs.last("val_score")
+        d2l.train_seeds(make_net, [0], data, loss, 1, lr=0.5, metric=metric).last("val_score")
     with pytest.raises(ValueError, match="record must be one of"):
         runs.last("accuracy")
 
