@@ -127,6 +127,9 @@ CASES = [
     ("plot_training_curves", lambda: d2l.plot_training_curves({"epoch": [1]}), ValueError, "no key ending"),
     ("set_figsize", lambda: d2l.set_figsize(3), TypeError, "figsize"),
     ("try_gpu", lambda: d2l.try_gpu(-1), ValueError, "i must be an int >= 0"),
+    ("get_k_fold_data", lambda: d2l.get_k_fold_data(5, 5, X4, Y4), ValueError, "below k=5"),
+    ("get_k_fold_data", lambda: d2l.get_k_fold_data(8, 0, X4, Y4), ValueError, "cannot make 8 folds"),
+    ("plot_confusion_matrix", lambda: d2l.plot_confusion_matrix(torch.eye(3), "abc"), TypeError, "labels"),
 ]
 
 

@@ -201,3 +201,15 @@ def test_synthetic_data_takes_a_column_of_weights_as_d2l_does():
     X1, y1 = d2l.synthetic_data(w, 0.5, 50, generator=torch.Generator().manual_seed(3))
     X2, y2 = d2l.synthetic_data(w.reshape(-1, 1), 0.5, 50, generator=torch.Generator().manual_seed(3))
     assert torch.equal(X1, X2) and torch.equal(y1, y2) and y2.shape == (50, 1)
+
+
+def test_get_k_fold_data_is_d2l_s_split():
+    X, y = torch.arange(22.0).reshape(11, 2), torch.arange(11.0)
+    seen = []
+    for i in range(5):
+        X_train, y_train, X_valid, y_valid = d2l.get_k_fold_data(5, i, X, y)
+        assert len(y_valid) == 2 and len(y_train) == 8  # folds of 11 // 5 = 2; the last example is left out
+        assert set(y_train.tolist()).isdisjoint(y_valid.tolist())
+        assert (X_valid[:, 0] / 2 == y_valid).all() and (X_train[:, 0] / 2 == y_train).all()
+        seen += y_valid.tolist()
+    assert sorted(seen) == [float(v) for v in range(10)]  # every kept example is validated once

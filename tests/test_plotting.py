@@ -144,7 +144,33 @@ def test_plot_decision_boundary():
     with pytest.raises(ValueError, match="100 points, 99 labels"):
         d2l.plot_decision_boundary(lambda P: P[:, 0], X, y[:99])
     with pytest.raises(ValueError, match="one probability per point"):
-        d2l.plot_decision_boundary(lambda P: P, X, y)
+        d2l.plot_decision_boundary(lambda P: P[:10], X, y)
+    with pytest.raises(ValueError, match="labels 0 and 1"):
+        d2l.plot_decision_boundary(lambda P: P[:, 0], X, y * 2)
+
+
+def test_plot_decision_boundary_with_several_classes_shades_the_argmax_regions():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(90, 2, generator=g)
+    scores = lambda P: torch.stack([-P[:, 0], P[:, 0], 3 * P[:, 1]], dim=1)  # noqa: E731
+    y = scores(X).argmax(dim=1)
+    ax = d2l.plot_decision_boundary(scores, X, y, title="three classes")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
+    fill = ax.collections[0]  # the contourf regions come first
+    assert len(fill.get_paths()) >= 3 or len(ax.collections) >= 4
+    with pytest.raises(ValueError, match="labels 0 to 2"):
+        d2l.plot_decision_boundary(scores, X, y + 1)
+
+
+def test_plot_confusion_matrix():
+    confusion = torch.tensor([[8, 2, 0], [1, 9, 0], [0, 3, 7]])
+    ax = d2l.plot_confusion_matrix(confusion, ["a", "b", "c"], title="test")
+    assert ax.get_title() == "test" and ax.get_ylabel() == "true class"
+    assert (ax.images[0].get_array() == confusion.numpy()).all()
+    with pytest.raises(ValueError, match="2 labels for a 3 x 3 matrix"):
+        d2l.plot_confusion_matrix(confusion, ["a", "b"])
+    with pytest.raises(ValueError, match="square matrix"):
+        d2l.plot_confusion_matrix(torch.zeros(2, 3), ["a", "b"])
 
 
 def test_animator_show_displays_the_finished_figure_once(monkeypatch):

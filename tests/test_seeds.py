@@ -178,3 +178,16 @@ def test_a_network_of_another_shape_per_seed_is_refused():
     with pytest.raises(ValueError, match="same architecture"):
         d2l.train_seeds(lambda: nn.Linear(2, next(sizes)), [0, 1], (torch.zeros(4, 2), torch.zeros(4, 3)),
                         nn.MSELoss(), 1, lr=0.1)
+
+
+def test_evaluate_gives_each_seed_s_final_scores_on_new_data():
+    make_net, data, loss, metric = small_mlp()
+    runs = d2l.train_seeds(make_net, [0, 4], data, loss, 3, lr=0.5, batch_size=30, val_data=data, metric=metric)
+    result = runs.evaluate(data, loss=loss, metric=metric)
+    assert result["score"] == pytest.approx(runs.last("val_score"), abs=1e-6)
+    assert result["loss"] == pytest.approx(runs.last("val_loss"), rel=1e-5)
+    half = (data[0][:45], data[1][:45])
+    assert runs.evaluate(half, metric=metric)["score"] != result["score"]  # another data set, another score
+    assert set(runs.evaluate(lambda s: half, loss=loss)) == {"loss"}
+    with pytest.raises(ValueError, match="give a loss, a metric or both"):
+        runs.evaluate(data)

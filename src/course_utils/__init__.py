@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .data import TensorLoader, load_array, make_moons, moons_splits, synthetic_data
+from .data import TensorLoader, get_k_fold_data, load_array, make_moons, moons_splits, synthetic_data
 from .display import glue
 from .fashion_mnist import (
     FASHION_MNIST_LABELS,
@@ -66,6 +66,7 @@ _PLOTTING = (
     "Animator",
     "plot",
     "plot_activation",
+    "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_training_curves",
     "predict_ch3",
@@ -96,6 +97,7 @@ __all__ = [
     "fashion_mnist_val_indices",
     "find_fashion_mnist",
     "get_fashion_mnist_labels",
+    "get_k_fold_data",
     "glue",
     "grad_norms",
     "holm",

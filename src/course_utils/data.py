@@ -3,6 +3,7 @@
 * :func:`synthetic_data` and :func:`load_array`: sections 1.2 and 1.3.
 * :class:`TensorLoader`: section 2.1.
 * :func:`make_moons` and :func:`moons_splits`: section 3.5.
+* :func:`get_k_fold_data`: section 3.7.
 
 Everything about Fashion-MNIST (finding, verifying and reading the files, the
 loaders, the validation split, the label names) is in
@@ -22,6 +23,7 @@ from . import _checks
 
 __all__ = [
     "TensorLoader",
+    "get_k_fold_data",
     "load_array",
     "make_moons",
     "moons_splits",
@@ -233,3 +235,37 @@ def moons_splits(
     X, y = make_moons(n_samples, noise, generator=torch.Generator().manual_seed(seed))
     a, b = sizes[0], sizes[0] + sizes[1]
     return {"train": (X[:a], y[:a]), "dev": (X[a:b], y[a:b]), "test": (X[b:], y[b:])}
+
+
+def get_k_fold_data(
+    k: int, i: int, X: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Fold ``i`` of ``k`` for K-fold cross-validation: ``X_train, y_train, X_valid, y_valid``.
+
+    The examples are cut, in their order, into ``k`` folds of ``len(X) // k``
+    examples; fold ``i`` is the validation part and the other folds, joined,
+    are the training part.  As in d2l, the last ``len(X) % k`` examples are
+    left out, so shuffle the data first if its order means anything.
+    Introduced in section 3.7.
+
+    >>> X, y = torch.arange(10.0).reshape(5, 2), torch.arange(5.0)
+    >>> X_train, y_train, X_valid, y_valid = get_k_fold_data(5, 1, X, y)
+    >>> y_train.tolist(), y_valid.tolist()
+    ([0.0, 2.0, 3.0, 4.0], [1.0])
+    """
+    k = _checks.integer("get_k_fold_data", "k", k, minimum=2)
+    i = _checks.integer("get_k_fold_data", "i", i, minimum=0)
+    if i >= k:
+        raise ValueError(f"get_k_fold_data(): i must be a fold index below k={k}, got {i}.")
+    for name, t in (("X", X), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise _checks.fail("get_k_fold_data", name, "a tensor", t, error=TypeError)
+    if len(X) != len(y):
+        raise ValueError(f"get_k_fold_data(): X and y must hold the same number of examples, got {len(X)} and {len(y)}.")
+    fold = len(X) // k
+    if fold == 0:
+        raise ValueError(f"get_k_fold_data(): {len(X)} examples cannot make {k} folds; use a smaller k.")
+    held = torch.zeros(len(X), dtype=torch.bool)
+    held[i * fold:(i + 1) * fold] = True
+    used = torch.arange(len(X)) < k * fold
+    return X[used & ~held], y[used & ~held], X[held], y[held]

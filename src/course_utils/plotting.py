@@ -31,6 +31,7 @@ __all__ = [
     "Animator",
     "plot",
     "plot_activation",
+    "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_training_curves",
     "predict_ch3",
@@ -439,48 +440,104 @@ def plot_decision_boundary(
     resolution: int = 200,
     title: str | None = None,
 ) -> Any:
-    """Shade where ``predict`` (probabilities of class 1) is above ``threshold``. Section 3.5.
+    """Shade the regions of the plane that ``predict`` gives to each class. Section 3.5.
 
-    ``X`` holds 2-D points and ``y`` their 0/1 labels, drawn on top.  Returns
-    the ``Axes``.
+    ``X`` holds 2-D points and ``y`` their labels, drawn on top.  For a binary
+    classifier ``predict`` returns the probability of class 1 (one number per
+    point) and the shaded region is where it reaches ``threshold``; for ``C``
+    classes it returns one row of ``C`` scores per point and each point of the
+    plane gets the class of its largest score (labels ``0 .. C-1``, as in
+    section 2.2).  Returns the ``Axes``.
 
     >>> X = torch.tensor([[0.0, 0.0], [1.0, 1.0]]); y = torch.tensor([0.0, 1.0])
     >>> plot_decision_boundary(lambda P: (P.sum(1) > 1).float(), X, y, title="x1 + x2 > 1").get_title()
     'x1 + x2 > 1'
+    >>> scores = lambda P: torch.stack([-P[:, 0], P[:, 0], P[:, 1]], dim=1)  # three classes
+    >>> ax = plot_decision_boundary(scores, torch.randn(30, 2), torch.randint(0, 3, (30,)))
+    >>> len(ax.get_legend().get_texts())
+    3
     """
-    X = _checks.tensor("plot_decision_boundary", "X", X, dtype=torch.float32)
+    func = "plot_decision_boundary"
+    X = _checks.tensor(func, "X", X, dtype=torch.float32)
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
-        raise ValueError(f"plot_decision_boundary(): X must hold 2-D points, shape (N, 2), got {tuple(X.shape)}.")
-    _checks.finite("plot_decision_boundary", "X", X)
-    y = _checks.tensor("plot_decision_boundary", "y", y)
+        raise ValueError(f"{func}(): X must hold 2-D points, shape (N, 2), got {tuple(X.shape)}.")
+    _checks.finite(func, "X", X)
+    y = _checks.tensor(func, "y", y)
     if y.numel() != X.shape[0]:
-        raise ValueError(
-            f"plot_decision_boundary(): y must hold one label per point: {X.shape[0]} points, {y.numel()} labels."
-        )
-    if not bool(((y == 0) | (y == 1)).all()):
-        raise ValueError("plot_decision_boundary(): y must hold the labels 0 and 1 (a binary classifier's classes).")
-    threshold = _checks.number("plot_decision_boundary", "threshold", threshold)
-    resolution = _checks.positive_int("plot_decision_boundary", "resolution", resolution)
-    if ax is None:
-        _, ax = _plt().subplots(figsize=(4, 3.5), layout="constrained")
+        raise ValueError(f"{func}(): y must hold one label per point: {X.shape[0]} points, {y.numel()} labels.")
+    threshold = _checks.number(func, "threshold", threshold)
+    resolution = _checks.positive_int(func, "resolution", resolution)
     lo, hi = X.min(0).values - 0.5, X.max(0).values + 0.5
     xs = torch.linspace(float(lo[0]), float(hi[0]), resolution)
     ys = torch.linspace(float(lo[1]), float(hi[1]), resolution)
     gx, gy = torch.meshgrid(xs, ys, indexing="xy")
     with torch.no_grad():
         p = predict(torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1))
-    if p.numel() != gx.numel():
-        raise ValueError(f"predict must return one probability per point, got shape {tuple(p.shape)}.")
-    p = p.reshape(gx.shape)
-    ax.contourf(gx.numpy(), gy.numpy(), (p >= threshold).float().numpy(), levels=[-0.5, 0.5, 1.5],
-                colors=["#cfe2f3", "#f9d5c5"])
+    if not isinstance(p, torch.Tensor):
+        raise TypeError(f"{func}(): predict must return a tensor, got {type(p).__name__}.")
     labels = y.reshape(-1)
-    for cls, color, marker in ((0, "tab:blue", "o"), (1, "tab:red", "^")):
+    multi = p.ndim == 2 and p.shape[0] == gx.numel() and p.shape[1] > 1
+    if multi:
+        n_classes = p.shape[1]
+        if not bool((labels == labels.round()).all()) or labels.min() < 0 or labels.max() >= n_classes:
+            raise ValueError(f"{func}(): y must hold the labels 0 to {n_classes - 1} of the {n_classes} classes "
+                             "whose scores predict returns.")
+        region = p.argmax(dim=1).reshape(gx.shape).float()
+    else:
+        if p.numel() != gx.numel():
+            raise ValueError(f"{func}(): predict must return one probability per point (binary) or one row of "
+                             f"class scores per point, got shape {tuple(p.shape)}.")
+        if not bool(((labels == 0) | (labels == 1)).all()):
+            raise ValueError(f"{func}(): y must hold the labels 0 and 1 (a binary classifier's classes); for more "
+                             "classes, let predict return one score per class.")
+        n_classes = 2
+        region = (p.reshape(gx.shape) >= threshold).float()
+    if ax is None:
+        _, ax = _plt().subplots(figsize=(4, 3.5), layout="constrained")
+    colors = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown"] * 2
+    fills = ["#cfe2f3", "#f9d5c5", "#d9ead3", "#fce5cd", "#e1d5e7", "#e6d4c8"] * 2
+    if n_classes > len(colors):
+        raise ValueError(f"{func}(): at most {len(colors)} classes can be drawn, got {n_classes}.")
+    ax.contourf(gx.numpy(), gy.numpy(), region.numpy(), levels=[c - 0.5 for c in range(n_classes + 1)],
+                colors=fills[:n_classes])
+    for cls in range(n_classes):
         pts = X[labels == cls].numpy()
-        ax.scatter(pts[:, 0], pts[:, 1], s=8, c=color, marker=marker, label=f"class {cls}")
+        ax.scatter(pts[:, 0], pts[:, 1], s=8, c=colors[cls], marker="o^sDvP<>"[cls % 8], label=f"class {cls}")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.legend(loc="upper right", fontsize=8)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def plot_confusion_matrix(
+    confusion: torch.Tensor, labels: Sequence[str], ax: Any = None, title: str = "Confusion matrix"
+) -> Any:
+    """Draw a confusion matrix: row ``i``, column ``j`` counts the examples of class ``i`` predicted as ``j``.
+
+    ``confusion`` is a square tensor of counts (compute it in the lesson, for
+    example with ``torch.bincount(y * C + pred, minlength=C * C).reshape(C, C)``)
+    and ``labels`` names the classes.  The colour bar counts examples.
+    Returns the ``Axes``.  Introduced in section 2.2.
+
+    >>> ax = plot_confusion_matrix(torch.tensor([[5, 1], [2, 7]]), ["cat", "dog"])
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_yticklabels()]
+    ('predicted class', ['cat', 'dog'])
+    """
+    func = "plot_confusion_matrix"
+    confusion = _checks.tensor(func, "confusion", confusion)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
+        raise ValueError(f"{func}(): confusion must be a square matrix of counts, got shape {tuple(confusion.shape)}.")
+    labels = _checks.strings(func, "labels", labels)
+    if len(labels) != confusion.shape[0]:
+        raise ValueError(f"{func}(): {len(labels)} labels for a {confusion.shape[0]} x {confusion.shape[0]} matrix; "
+                         "give one name per class.")
+    if ax is None:
+        _, ax = _plt().subplots(figsize=(6, 5), layout="constrained")
+    image = ax.imshow(confusion.numpy(), cmap="Blues")
+    ax.figure.colorbar(image, ax=ax, label="number of examples")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title)
     return ax

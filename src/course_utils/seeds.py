@@ -43,7 +43,7 @@ import torch
 from torch import nn
 
 from . import _checks
-from .training import _batch_loss, accuracy, binary_accuracy
+from .training import _batch_loss, accuracy, binary_accuracy, run_epoch
 
 __all__ = ["SeedRuns", "train_seeds"]
 
@@ -108,6 +108,37 @@ class SeedRuns:
                 + ("val_data to train_seeds." if record.startswith("val") else "a metric to train_seeds.")
             )
         return [float(v) for v in values[-1]]
+
+    def evaluate(self, data: Data, loss: Loss | None = None, metric: Metric | None = None) -> dict[str, list[float]]:
+        """Loss and score of every run's trained network on ``data``, in evaluation mode.
+
+        ``data`` is an ``(X, y)`` pair shared by every seed, or a function
+        ``seed -> (X, y)``; give a ``loss``, a ``metric`` or both.  Returns
+        ``{"loss": [...], "score": [...]}`` with one value per seed (only the
+        keys asked for), e.g. the test accuracy of each seed, reported once.
+
+        >>> X = torch.randn(64, 3); y = (X[:, 0] > 0).long()
+        >>> runs = train_seeds(lambda: nn.Linear(3, 2), [0, 1], (X, y), nn.CrossEntropyLoss(), 5, lr=0.5)
+        >>> test = runs.evaluate((X, y), metric=accuracy); len(test["score"])
+        2
+        """
+        if loss is None and metric is None:
+            raise ValueError("SeedRuns.evaluate(): give a loss, a metric or both.")
+        X, y, per_seed = _data("SeedRuns.evaluate", "data", data, self.seeds)
+        result: dict[str, list[float]] = {}
+        if loss is not None:
+            result["loss"] = []
+        if metric is not None:
+            result["score"] = []
+        for k in range(len(self.seeds)):
+            net = self.net(k)
+            Xk, yk = (X[k], y[k]) if per_seed else (X, y)
+            r = run_epoch(net, (Xk, yk), loss=loss, metric=metric, func="SeedRuns.evaluate")
+            if loss is not None:
+                result["loss"].append(r.loss)
+            if metric is not None:
+                result["score"].append(r.score)
+        return result
 
     def net(self, k: int) -> nn.Module:
         """A separate ``nn.Module`` holding the trained weights of run ``k`` (the run of ``seeds[k]``)."""
