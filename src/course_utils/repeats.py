@@ -88,7 +88,7 @@ class Interval:
     """A mean with a two-sided confidence interval ``[low, high]`` from ``n`` values.
 
     Returned by :func:`t_interval`, :func:`wilson_interval` and
-    :func:`mode_fraction`.  Introduced in section 3.5.
+    :func:`mode_fraction`.  Explained in the section "Reading the evidence".
 
     >>> iv = Interval(0.9, 0.85, 0.95, 5); iv.contains(0.8), iv.format(".2f")
     (False, '0.90 [0.85, 0.95]')
@@ -114,7 +114,7 @@ def run_seeds(fn: Callable[[int], T], seeds: Sequence[int]) -> list[T]:
 
     ``fn`` must seed everything random it uses from its argument (for example
     ``torch.manual_seed(seed)`` before building a model), so that two settings
-    run with the same seeds are *paired*.  Introduced in section 3.5.
+    run with the same seeds are *paired*.  Explained in the section "Reading the evidence".
 
     >>> run_seeds(lambda seed: seed * 10, [0, 1, 2])
     [0, 10, 20]
@@ -140,7 +140,7 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
     The half-width is ``t * s / sqrt(n)`` where ``s`` is the sample standard
     deviation and ``t`` the ``(1 + confidence) / 2`` quantile of Student's t
     with ``n - 1`` degrees of freedom (2.776 for five values, not 1.96 or 2).
-    Introduced in section 3.5.
+    Explained in the section "Reading the evidence".
 
     >>> t_interval([1.0, 2.0, 3.0, 4.0, 5.0]).format(".2f")
     '3.00 [1.04, 4.96]'
@@ -158,7 +158,7 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
 class PairedComparison:
     """The paired difference ``a - b`` of two settings run from the same seeds.
 
-    Returned by :func:`compare_paired`.  Introduced in section 3.5.
+    Returned by :func:`compare_paired`.  Explained in the section "Reading the evidence".
 
     >>> c = compare_paired([0.9, 0.92, 0.95], [0.8, 0.83, 0.84], "deep", "shallow")
     >>> c.shown, c.verdict()
@@ -224,7 +224,7 @@ def compare_paired(
     interval (``n - 1`` degrees of freedom); :meth:`PairedComparison.verdict`
     says "no difference shown" when the interval contains 0.  Pairing removes
     the seed-to-seed variation that both settings share, so it detects smaller
-    differences than comparing two separate means.  Introduced in section 3.5.
+    differences than comparing two separate means.  Explained in the section "Reading the evidence".
 
     >>> compare_paired([0.9, 0.8, 0.85], [0.9, 0.81, 0.84], "wide", "narrow").verdict()
     'no difference shown'
@@ -339,7 +339,7 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> Interval:
 
     Use it for counts such as "runs that left the plateau": with 5 of 5 runs
     the interval is still wide, which is the honest answer.
-    Introduced in section 3.5.
+    Explained in the section "Reading the evidence".
 
     >>> wilson_interval(5, 5).format(".2f")
     '1.00 [0.57, 1.00]'
@@ -364,7 +364,7 @@ def mode_fraction(values: Sequence[float], threshold: float, confidence: float =
     """Fraction of ``values`` strictly above ``threshold``, with a Wilson interval.
 
     For bimodal outcomes: e.g. the fraction of runs whose dev accuracy left a
-    plateau at 0.88, ``mode_fraction(dev_acc, 0.9)``. Introduced in section 3.5.
+    plateau at 0.88, ``mode_fraction(dev_acc, 0.9)``. Explained in the section "Reading the evidence".
 
     >>> mode_fraction([0.88, 0.99, 0.88, 0.98], 0.9).mean
     0.5
@@ -391,7 +391,7 @@ def plot_runs(
     not hide each other.  ``limits`` is the metric's range (``(0, 1)`` for an
     accuracy; ``None`` for an unbounded metric such as a loss): the interval
     and the axis are clipped to it, so an error bar never claims an accuracy
-    above 1.  Returns the ``Axes``.  Introduced in section 3.5.
+    above 1.  Returns the ``Axes``.  Explained in the section "Reading the evidence".
 
     >>> ax = plot_runs({"lr 1": [0.88, 0.99, 0.99], "lr 5": [1.0, 0.99, 1.0]}, ylabel="dev accuracy")
     >>> [t.get_text() for t in ax.get_xticklabels()], bool(ax.get_ylim()[1] <= 1.02)
