@@ -152,7 +152,8 @@ def _execute(path_str: str) -> dict:
     try:
         client.execute()
     except CellExecutionError as e:
-        error = str(e).splitlines()[-1] if str(e) else repr(e)
+        lines = [line for line in str(e).splitlines() if line.strip()]
+        error = lines[-1] if lines else repr(e)  # never empty: an empty error would read as "passed"
     seconds = time.perf_counter() - start
     if error is None:
         error = _incomplete(nb)
