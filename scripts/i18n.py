@@ -138,12 +138,27 @@ def _save(catalog, path: Path) -> None:
         write_po(f, catalog, width=0, omit_header=False, sort_output=False, include_previous=True)
 
 
-def fill_untranslatable(path: Path) -> int:
-    """Give every message without words its own text as translation; return how many were filled."""
+def glossary_terms(text: str) -> set[str]:
+    """The terms of every ```{glossary} block of a page (the lines that start at column 0)."""
+    terms = set()
+    for block in re.findall(r"^```\{glossary\}[^\n]*\n(.*?)^```", text, flags=re.M | re.S):
+        terms.update(line.strip() for line in block.splitlines() if line.strip() and not line[0].isspace()
+                     and not line.startswith(":"))
+    return terms
+
+
+def fill_untranslatable(path: Path, keep: set[str] = frozenset()) -> int:
+    """Give every message without words, and every message in ``keep``, its own text as translation.
+
+    ``keep`` holds the glossary's English terms: they stay English in the Chinese
+    edition (the Chinese name opens each definition), so that every ``{term}``
+    role, whose target is the English term, still finds its entry.  Returns how
+    many messages were filled.
+    """
     catalog = _load(path)
     filled = 0
     for message in catalog:
-        if message.id and not message.string and not needs_translation(message.id):
+        if message.id and not message.string and (not needs_translation(message.id) or message.id in keep):
             message.string = message.id
             filled += 1
     if filled:
@@ -162,7 +177,9 @@ def update() -> int:
         if page not in current:
             path.unlink()
             print(f"removed the catalogue of a page that is gone: {path.relative_to(ROOT)}")
-    filled = sum(fill_untranslatable(p) for p in _catalogue_pages(CATALOGUES, ".po").values())
+    terms = glossary_terms((ROOT / "glossary.md").read_text())
+    filled = sum(fill_untranslatable(p, terms if page == "glossary" else frozenset())
+                 for page, p in _catalogue_pages(CATALOGUES, ".po").items())
     problems = check(pot, quiet=True)
     print(f"catalogues updated in {CATALOGUES.relative_to(ROOT)} ({filled} messages without words filled); "
           f"{len(problems)} problem(s) left to fix:")
