@@ -266,3 +266,24 @@ def test_the_api_page_documents_every_public_module():
     documented = set(re.findall(r"\.\. automodule:: course_utils\.(\w+)", page))
     modules = {m.name for m in pkgutil.iter_modules(course_utils.__path__) if not m.name.startswith("_")}
     assert documented == modules, f"api.md lacks {sorted(modules - documented)} / names unknown {sorted(documented - modules)}"
+
+
+# The evidence page ---------------------------------------------------------------------
+
+EVIDENCE = "00_reading_the_evidence"
+STATISTICS = re.compile(r"\bd2l\.(compare_paired|t_interval|wilson_interval|mode_fraction|sign_test|holm|plot_runs)\(")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "chapters").rglob("*.ipynb")), ids=lambda p: p.name)
+def test_pages_that_use_statistics_link_to_the_evidence_page(path):
+    """Statistics are explained once, on the evidence page; a page that uses them links there."""
+    if path.stem == EVIDENCE:
+        return
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    used = sorted(set(STATISTICS.findall(code)))
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    if used:
+        assert f"{{doc}}`/chapters/{EVIDENCE}`" in text or f"/chapters/{EVIDENCE}>`" in text, (
+            f"{path.name} uses d2l.{', d2l.'.join(used)} but does not link to the evidence page: "
+            f"write {{doc}}`/chapters/{EVIDENCE}` where the page first reports an interval")
