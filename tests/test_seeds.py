@@ -191,3 +191,27 @@ def test_evaluate_gives_each_seed_s_final_scores_on_new_data():
     assert set(runs.evaluate(lambda s: half, loss=loss)) == {"loss"}
     with pytest.raises(ValueError, match="give a loss, a metric or both"):
         runs.evaluate(data)
+
+
+class _Custom(nn.Module):
+    """A model the batched fast path does not know: train_seeds falls back on vmap."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(2, 4)
+        self.out = nn.Linear(4, 1)
+
+    def forward(self, X):
+        return torch.sigmoid(self.out(torch.tanh(self.hidden(X))))
+
+
+def test_a_custom_module_trains_through_vmap_and_equals_single_runs():
+    from course_utils import seeds
+
+    assert seeds._layer_stack(_Custom()) is None and seeds._layer_stack(small_mlp()[0]()) is not None
+    _, data, loss, metric = small_mlp()
+    runs = d2l.train_seeds(_Custom, [2, 3], data, loss, 2, lr=0.3, batch_size=16, metric=metric)
+    for k, seed in enumerate([2, 3]):
+        net, _ = single_run(_Custom, seed, data, loss, 2, 0.3, 16)
+        for mine, theirs in zip(runs.net(k).parameters(), net.parameters()):
+            torch.testing.assert_close(mine, theirs.detach(), rtol=1e-5, atol=1e-6)

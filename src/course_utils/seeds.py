@@ -197,6 +197,55 @@ def _data(func: str, name: str, data: Any, seeds: tuple[int, ...]) -> tuple[torc
     return X, y, False
 
 
+#: Layers the fast path of train_seeds computes itself; any other layer goes through vmap.
+_ELEMENTWISE_LAYERS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.ELU, nn.Identity, nn.Dropout, nn.GELU,
+                       nn.Softplus, nn.SiLU)
+
+
+def _layer_stack(model: nn.Module) -> list[tuple[str, nn.Module]] | None:
+    """``(parameter prefix, layer)`` pairs of an ``nn.Linear`` or an ``nn.Sequential`` of linear,
+    flatten and elementwise layers (the models of chapters 1-4), else ``None``."""
+    if type(model) is nn.Linear:
+        return [("", model)]
+    if type(model) is not nn.Sequential:
+        return None
+    layers = []
+    for name, layer in model.named_children():
+        if type(layer) is nn.Linear or isinstance(layer, _ELEMENTWISE_LAYERS) or (
+                type(layer) is nn.Flatten and layer.start_dim == 1 and layer.end_dim == -1):
+            layers.append((f"{name}.", layer))
+        else:
+            return None
+    return layers
+
+
+def _stack_forward(stack: list[tuple[str, nn.Module]], p: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """The outputs of all R runs, shape ``(R, B, ...)``, from inputs ``(R, B, ...)``."""
+    H = X
+    for prefix, layer in stack:
+        if type(layer) is nn.Linear:
+            W = p[prefix + "weight"]
+            b = p.get(prefix + "bias")
+            H = torch.baddbmm(b.unsqueeze(1), H, W.transpose(1, 2)) if b is not None else torch.bmm(H, W.transpose(1, 2))
+        elif type(layer) is nn.Flatten:
+            H = H.flatten(2)
+        else:
+            H = layer(H)
+    return H
+
+
+def _elementwise(loss: Loss, per_example: bool) -> Loss | None:
+    """A version of ``loss`` that returns one value per example (or per element), or ``None``."""
+    if per_example:
+        return loss
+    reduction = getattr(loss, "reduction", None)
+    if isinstance(loss, nn.modules.loss._Loss) and reduction == "mean" and getattr(loss, "weight", None) is None:
+        clone = copy.copy(loss)
+        clone.reduction = "none"
+        return clone
+    return None
+
+
 def _fast_correct(metric: Metric | None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None:
     """Correct predictions per run of (R, B, ...) outputs, for the course's two metrics."""
     if metric is accuracy:
@@ -321,7 +370,8 @@ def train_seeds(
         out0 = nets[0](X0[: min(n, 4)])
         y_first = y0[: min(n, 4)]
         reshape_y = y_first.numel() == out0.numel() and y_first.shape != out0.shape
-        _batch_loss(func, loss, out0, y_first.reshape(out0.shape) if reshape_y else y_first)
+        per_example = _batch_loss(func, loss, out0, y_first.reshape(out0.shape) if reshape_y else y_first) \
+            .per_example is not None
 
     # R = L * K runs: setting-major, so run r is setting r // K and seed r % K.
     K, R = len(seeds), L * len(seeds)
@@ -343,6 +393,24 @@ def train_seeds(
         return torch.func.functional_call(template, p, (Xb,))
 
     batched_loss = torch.func.vmap(one_loss, in_dims=(0, 0, 0), randomness="different")
+    # Small layered models (Linear, Flatten and elementwise activations) trained on minibatches
+    # skip vmap: the same products written as batched matrix products cost far less per step.
+    # (On full batches of a few hundred points vmap's kernels are as fast, so it keeps them.)
+    stack = _layer_stack(template) if batch_size is not None else None
+    elementwise_loss = _elementwise(loss, per_example) if stack is not None else None
+    if stack is not None and elementwise_loss is not None:
+        def batched_loss(p: dict[str, torch.Tensor], Xb: torch.Tensor, yb: torch.Tensor):  # noqa: F811
+            out = _stack_forward(stack, p, Xb)
+            if reshape_y:
+                yb = yb.reshape(out.shape)
+            per = elementwise_loss(out.flatten(0, 1), yb.flatten(0, 1))
+            return per.reshape(out.shape[0], -1).mean(dim=1), out
+
+        def outputs_all(p: dict[str, torch.Tensor], Xe: torch.Tensor, shared: bool) -> torch.Tensor:
+            return _stack_forward(stack, p, Xe.expand(R, *Xe.shape) if shared else Xe)
+    else:
+        def outputs_all(p: dict[str, torch.Tensor], Xe: torch.Tensor, shared: bool) -> torch.Tensor:
+            return torch.func.vmap(outputs, in_dims=(0, None if shared else 0))(p, Xe)
     fast = _fast_correct(metric)
     gens = [torch.Generator().manual_seed(s) for s in seeds]
     records: dict[str, list[torch.Tensor]] = {"train_loss": [], "train_score": [], "val_loss": [], "val_score": []}
@@ -354,7 +422,7 @@ def train_seeds(
         template.eval()
         with torch.no_grad():
             Xe = Xv[seed_of_run] if val_per_seed else Xv
-            out = torch.func.vmap(outputs, in_dims=(0, 0 if val_per_seed else None))(params, Xe).detach()
+            out = outputs_all(params, Xe, not val_per_seed).detach()
             ye = yv[seed_of_run] if val_per_seed else yv.expand(R, *yv.shape)
             target = ye.reshape(out.shape) if ye[0].numel() == out[0].numel() and ye[0].shape != out[0].shape \
                 else ye
