@@ -326,4 +326,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 status = "identical" if r["identical"] else (
                     f"largest deviation {r['worst']:.0%} of the allowed width" if outcome == "passed" else "FAILED")
                 label = f"declared tolerance {r['tolerance']}" if r["declared"] else "round-off only"
+                if r["mode"] == "exact":
+                    label += " (not applied: compared exactly)"
                 write(f"    {cell}: {label}; {status}" + (f" — {r['reason']}" if r["reason"] else ""))
