@@ -110,3 +110,54 @@ def test_every_catalogue_is_complete_and_current():
     problems = i18n.check(quiet=True)
     assert not problems, ("the Chinese catalogues do not match the English pages (CONTRIBUTING.md, "
                           "'The Chinese edition'):\n" + "\n".join(problems))
+
+
+ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
+MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
+CODE = re.compile(r"(?<!`)`[^`{}]+`(?!`)")
+
+
+def _kept(text: str) -> tuple[list, list, list]:
+    """What a translation must keep exactly: roles (a {term}'s target only), maths, code spans."""
+    roles = sorted((kind, _target(body) if kind == "term" else body) for kind, body in ROLE.findall(text))
+    rest = ROLE.sub(" ", text)
+    return roles, sorted(MATH.findall(rest)), sorted(CODE.findall(MATH.sub(" ", rest)))
+
+
+def _stray_asterisks(text: str) -> int:
+    """Asterisks CommonMark leaves as text (an unclosed bold or italic), maths excluded."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark").use(dollarmath_plugin)
+    return sum(child.content.count("*") for token in md.parse(text) for child in token.children or []
+               if child.type == "text")
+
+
+def _translated_messages():
+    from babel.messages.pofile import read_po
+
+    for path in sorted(i18n.CATALOGUES.rglob("*.po")):
+        with open(path, "rb") as f:
+            for message in read_po(f):
+                if message.id and message.string and message.string != message.id:
+                    yield path.relative_to(i18n.CATALOGUES), message
+
+
+def test_translations_keep_glue_roles_maths_and_code_and_render_their_emphasis():
+    problems, checked = [], 0
+    for page, message in _translated_messages():
+        checked += 1
+        if _kept(message.id) != _kept(message.string):
+            problems.append(f"{page}: roles, maths or code changed in the translation of {message.id[:60]!r}")
+        if _stray_asterisks(message.string) > _stray_asterisks(message.id):
+            problems.append(f"{page}: an unclosed ** or * in the translation of {message.id[:60]!r} (CommonMark "
+                            "does not close it after punctuation when a letter follows: write **结论**。从)")
+    assert not problems, "\n".join(problems)
+    print(f"{checked} translated messages keep their roles, maths and code, and render their emphasis")
+
+
+def test_the_markup_check_sees_a_broken_translation():
+    assert _stray_asterisks("**结论。**从此") == 4 and _stray_asterisks("**结论。** 从此") == 0
+    assert _kept("see {glue:text}`acc` and $x$") != _kept("见 {glue:text}`acc_test` 和 $x$")
+    assert _kept("the {term}`gradients <gradient>`") == _kept("{term}`梯度 <gradient>`")
