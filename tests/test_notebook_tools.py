@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -143,3 +144,13 @@ def test_helpers_are_linked_to_the_api_page(load_script, path):
     assert not missing, (
         f"first mentions of {missing} are not linked to the API page: run scripts/link_helpers.py {path.name}"
     )
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_admonitions_with_a_title_are_admonition_directives(path):
+    """`:::{warning} Pitfall: ...` renders "Warning" and runs the title into the text; a titled box
+    is `:::{admonition} Title` with `:class: warning` (CONTRIBUTING.md, Pitfalls)."""
+    nb = nbformat.read(path, as_version=4)
+    bad = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+           if re.match(r"^(:{3,}|`{3,})\{(warning|note|tip|important|caution|danger|attention|hint|error)\}\s*\S", line)]
+    assert not bad, f"titled boxes written as plain admonitions (the title is lost): {bad}"
