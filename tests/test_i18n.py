@@ -117,11 +117,22 @@ MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
 CODE = re.compile(r"(?<!`)`[^`{}]+`(?!`)")
 
 
-def _kept(text: str) -> tuple[list, list, list]:
-    """What a translation must keep exactly: roles (a {term}'s target only), maths, code spans."""
+RST_ROLE = re.compile(r":(\w+(?::\w+)?):`([^`]*)`")
+
+
+def _kept(text: str, code: bool = True) -> tuple[list, list, list]:
+    """What a translation must keep exactly: roles (a {term}'s target only), maths, code spans.
+
+    The API page's messages are docstrings in reStructuredText, while Sphinx parses a translated
+    message with the page's parser (MyST): there a translation writes ``:func:`x``` as
+    ``{func}`x```, which counts as the same role, and its literals in MyST's backticks, so code
+    spans are compared on the other pages only (``code=False``).
+    """
+    text = RST_ROLE.sub(r"{\1}`\2`", text)
     roles = sorted((kind, _target(body) if kind == "term" else body) for kind, body in ROLE.findall(text))
     rest = ROLE.sub(" ", text)
-    return roles, sorted(MATH.findall(rest)), sorted(CODE.findall(MATH.sub(" ", rest)))
+    spans = sorted(CODE.findall(MATH.sub(" ", rest))) if code else []
+    return roles, sorted(MATH.findall(rest)), spans
 
 
 def _stray_asterisks(text: str) -> int:
@@ -148,7 +159,8 @@ def test_translations_keep_glue_roles_maths_and_code_and_render_their_emphasis()
     problems, checked = [], 0
     for page, message in _translated_messages():
         checked += 1
-        if _kept(message.id) != _kept(message.string):
+        code = str(page) != "api.po"
+        if _kept(message.id, code) != _kept(message.string, code):
             problems.append(f"{page}: roles, maths or code changed in the translation of {message.id[:60]!r}")
         if _stray_asterisks(message.string) > _stray_asterisks(message.id):
             problems.append(f"{page}: an unclosed ** or * in the translation of {message.id[:60]!r} (CommonMark "
