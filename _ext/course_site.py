@@ -230,13 +230,29 @@ def _is_thebe_script(script) -> bool:
     return "sphinx-thebe.js" in str(filename) or "THEBE_JS_URL" in body
 
 
+#: The labels of folded cells (the notebooks' mystnb code_prompt_show/hide and myst-nb's defaults).
+PROMPTS_ZH = {
+    "Show solution": "显示答案", "Hide solution": "隐藏答案",
+    "Show the setup code": "显示设置代码", "Hide the setup code": "隐藏设置代码",
+    "Show code cell source": "显示代码", "Hide code cell source": "隐藏代码",
+    "Show code cell outputs": "显示输出", "Hide code cell outputs": "隐藏输出",
+    "Show code cell content": "显示单元格", "Hide code cell content": "隐藏单元格",
+}
+
+
 def drop_thebe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     if "script_files" in context:
         context["script_files"] = [s for s in context["script_files"] if not _is_thebe_script(s)]
-    if _zh(app) and pagename == app.config.root_doc and "body" in context:
-        # The offline pack is built with the English site; from zh/ it is one folder up.
-        context["body"] = context["body"].replace(f'href="{PACK_DIR}/{PACK_NAME}"',
-                                                  f'href="../{PACK_DIR}/{PACK_NAME}"')
+    if _zh(app) and "body" in context:
+        body = context["body"]
+        if pagename == app.config.root_doc:
+            # The offline pack is built with the English site; from zh/ it is one folder up.
+            body = body.replace(f'href="{PACK_DIR}/{PACK_NAME}"', f'href="../{PACK_DIR}/{PACK_NAME}"')
+        # The buttons of folded cells come from the notebooks' cell metadata, which gettext
+        # does not reach: the Chinese edition names them itself.
+        for english, chinese in PROMPTS_ZH.items():
+            body = body.replace(f'admonition-title">{english}</p>', f'admonition-title">{chinese}</p>')
+        context["body"] = body
 
 
 # --- 3. the offline pack ----------------------------------------------------------------------

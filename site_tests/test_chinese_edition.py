@@ -128,6 +128,11 @@ def test_chinese_notebook_pages_have_a_chinese_note_and_the_same_colab_link(brow
             "const n = document.querySelector('article.bd-article .course-verified'); return n ? n.className : '';")
         if ("已验证" if passed else "未通过验证") not in note or "最后几位" not in note:
             problems.append(f"zh/{page}: the Verified note is not in Chinese: {note[:80]!r}")
+        labels = browser.execute_script(
+            "return Array.from(document.querySelectorAll('article.bd-article summary .admonition-title'))"
+            ".map(e => e.textContent.trim());")
+        problems += [f"zh/{page}: a folded cell's button reads {label!r}" for label in set(labels)
+                     if not CJK.search(label)]
     assert not problems, "\n".join(problems)
 
 
