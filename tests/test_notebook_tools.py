@@ -94,6 +94,9 @@ def test_stored_notebooks_follow_the_conventions(tools, path):
             assert "raises-exception" in tags, "only cells tagged raises-exception may store an error"
         if "solution" in tags:
             assert "hide-cell" in tags, "solutions are collapsed on the page"
+            prompts = c.metadata.get("mystnb", {})
+            assert (prompts.get("code_prompt_show"), prompts.get("code_prompt_hide")) == (
+                "Show solution", "Hide solution"), "a solution's button says Show solution (CONTRIBUTING.md)"
         for o in c.outputs:
             if "image/png" in o.get("data", {}):
                 assert c.metadata.get("mystnb", {}).get("image", {}).get("alt"), "figures need alt text"
