@@ -39,7 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book import ROOT  # noqa: E402  (the scripts' shared module)
+from book import ROOT, page_source, toc_pages  # noqa: E402  (the scripts' shared module)
 
 LANGUAGE = "zh_CN"
 LOCALES = ROOT / "locales"
@@ -88,8 +88,20 @@ def write_conf() -> Path:
             shutil.copy(ROOT / name, Path(tmp) / name)
         _run([_bin("jupyter-book"), "config", "sphinx", tmp], stdout=subprocess.DEVNULL)
         conf = (Path(tmp) / "conf.py").read_text()
-    (CONF_DIR / "conf.py").write_text(conf + I18N_SETTINGS)
+    (CONF_DIR / "conf.py").write_text(conf + I18N_SETTINGS + _only_toc_pages())
     return CONF_DIR
+
+
+def _only_toc_pages() -> str:
+    """Sphinx reads the pages of ``_toc.yml`` and nothing else.
+
+    ``only_build_toc_files`` of ``_config.yml`` does this for ``jupyter-book
+    build``, but ``jupyter-book config sphinx`` runs in a folder that holds only
+    the configuration, so its exclusions know none of the checkout's other files
+    (a second virtual environment's READMEs, a maintainer's notes).
+    """
+    sources = [str(page_source(page).relative_to(ROOT)) for page in toc_pages() if page_source(page)]
+    return f"\n# Only the pages of _toc.yml (see scripts/i18n.py, _only_toc_pages).\ninclude_patterns = {sources!r}\n"
 
 
 def templates(out: Path = POT_DIR) -> Path:

@@ -173,3 +173,30 @@ def test_the_markup_check_sees_a_broken_translation():
     assert _stray_asterisks("**结论。**从此") == 4 and _stray_asterisks("**结论。** 从此") == 0
     assert _kept("see {glue:text}`acc` and $x$") != _kept("见 {glue:text}`acc_test` 和 $x$")
     assert _kept("the {term}`gradients <gradient>`") == _kept("{term}`梯度 <gradient>`")
+
+
+def test_the_chinese_build_reads_the_table_of_contents_and_nothing_else(tmp_path):
+    """A second virtual environment or a maintainer's notes in the checkout are no pages.
+
+    CI once failed here: ``.venv-stack2`` (the second stack's environment) holds
+    READMEs and licences that the gettext build took for pages.
+    """
+    from sphinx.util.matching import get_matching_files
+
+    namespace: dict = {}
+    exec(i18n._only_toc_pages(), namespace)
+    found = set(get_matching_files(ROOT, include_patterns=namespace["include_patterns"],
+                                   exclude_patterns=["_build"]))
+    expected = {str(i18n.page_source(page).relative_to(ROOT)) for page in i18n.toc_pages()}
+    assert found == expected, f"not read: {sorted(expected - found)}; read though not in _toc.yml: {sorted(found - expected)}"
+
+
+def test_the_english_build_skips_every_virtual_environment(tmp_path):
+    import yaml
+    from sphinx.util.matching import get_matching_files
+
+    for folder in (".venv", ".venv-stack2", "chapters"):
+        (tmp_path / folder / "lib").mkdir(parents=True)
+        (tmp_path / folder / "lib" / "README.md").write_text("# A readme\n")
+    excluded = yaml.safe_load((ROOT / "_config.yml").read_text())["exclude_patterns"]
+    assert sorted(get_matching_files(tmp_path, exclude_patterns=excluded)) == ["chapters/lib/README.md"]
