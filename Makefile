@@ -67,7 +67,7 @@ regenerate: setup
 
 linkcheck: setup
 	@test -f _build/html/index.html || { echo "no built site: run 'make book' first"; exit 1; }
-	$(VENV)/bin/linkchecker --no-status _build/html/index.html
+	$(PY) scripts/check_links.py --no-status _build/html/index.html
 
 constraints: setup
 	@{ echo "# Exact versions the stored notebook outputs were produced with (Python 3.11, x86_64)."; \

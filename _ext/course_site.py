@@ -325,7 +325,8 @@ def build_offline_pack(app: Sphinx, exception: Exception | None) -> None:
             if relative.as_posix() in (f"{app.config.root_doc}.html", f"zh/{app.config.root_doc}.html"):
                 # In the pack, the "download the offline pack" link points at the pack's README.
                 up = "../" * relative.as_posix().count("/")
-                data = data.replace(f'href="{PACK_DIR}/{PACK_NAME}"'.encode(), f'href="{up}../README.txt"'.encode())
+                # (The Chinese intro, one folder down, already links to "../offline/...".)
+                data = data.replace(f'href="{up}{PACK_DIR}/{PACK_NAME}"'.encode(), f'href="{up}../README.txt"'.encode())
             _write(archive, f"site/{relative.as_posix()}", data)
         for notebook in notebooks:
             _write(archive, f"notebooks/{notebook.resolve().relative_to(srcdir).as_posix()}",
