@@ -213,3 +213,19 @@ def test_get_k_fold_data_is_d2l_s_split():
         assert (X_valid[:, 0] / 2 == y_valid).all() and (X_train[:, 0] / 2 == y_train).all()
         seen += y_valid.tolist()
     assert sorted(seen) == [float(v) for v in range(10)]  # every kept example is validated once
+
+
+def test_section_3_5_states_the_moons_defaults_the_functions_have():
+    """3.5 tells the learner which noise make_moons and moons_splits use by default."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    page = Path(__file__).resolve().parents[1] / "chapters" / "03_multilayer_perceptrons" / "05_runner_moons.ipynb"
+    text = " ".join(c.source for c in nbformat.read(page, as_version=4).cells if c.cell_type == "markdown")
+    stated = re.search(r"`make_moons` and `moons_splits` both default to `noise=([0-9.]+)`", " ".join(text.split()))
+    assert stated, f"{page.name} no longer states the default noise of the moons"
+    for function in (d2l.make_moons, d2l.moons_splits):
+        assert inspect.signature(function).parameters["noise"].default == float(stated.group(1)), function.__name__
